@@ -1,0 +1,15 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SocialChat.Data.Common;
+
+/// <summary>The JSON shape of the public contract, applied to REST and to the hub's JSON protocol alike.</summary>
+public static class ContractJson
+{
+    public static void Apply(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        options.Converters.Add(new UtcDateTimeJsonConverter());
+    }
+}

@@ -1,0 +1,34 @@
+using System.Buffers.Text;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+
+namespace SocialChat.Data.Common;
+
+/// <summary>
+/// Opaque keyset cursors: the position of the last item of a page, as base64url JSON. Clients must treat
+/// them as opaque; a cursor that does not decode to the expected shape is the caller's error (400), never a 500.
+/// </summary>
+public static class Cursor
+{
+    public static string Encode<TPosition>(TPosition position) =>
+        Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(position));
+
+    public static bool TryDecode<TPosition>(string? cursor, [NotNullWhen(true)] out TPosition? position)
+    {
+        position = default;
+        if (string.IsNullOrEmpty(cursor))
+        {
+            return false;
+        }
+
+        try
+        {
+            position = JsonSerializer.Deserialize<TPosition>(Base64Url.DecodeFromChars(cursor));
+            return position is not null;
+        }
+        catch (Exception exception) when (exception is FormatException or JsonException or NotSupportedException)
+        {
+            return false;
+        }
+    }
+}

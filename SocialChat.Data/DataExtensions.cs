@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Hosting;
+using SocialChat.Data.Infrastructure;
+
+namespace SocialChat.Data;
+
+public static class DataExtensions
+{
+    public const string DatabaseConnectionName = "socialdb";
+    public const string CacheConnectionName = "cache";
+
+    /// <summary>The PostgreSQL context and the Redis client, by the connection names the app host gives them.</summary>
+    public static IHostApplicationBuilder AddSocialChatData(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDbContext<SocialDbContext>(DatabaseConnectionName, SocialDbContextOptions.Configure);
+        builder.AddRedisClient(CacheConnectionName);
+        return builder;
+    }
+}

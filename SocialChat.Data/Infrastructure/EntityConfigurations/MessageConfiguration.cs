@@ -1,0 +1,24 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using SocialChat.Data.Conversations;
+using SocialChat.Data.Messages;
+using SocialChat.Data.Users;
+
+namespace SocialChat.Data.Infrastructure.EntityConfigurations;
+
+internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
+{
+    public void Configure(EntityTypeBuilder<Message> builder)
+    {
+        builder.Property(m => m.Body).HasMaxLength(4000);
+
+        // History pages are range scans on (conversation, seq); uniqueness makes a gap-free seq provable.
+        builder.HasIndex(m => new { m.ConversationId, m.Seq }).IsUnique();
+
+        // The idempotency key of a send.
+        builder.HasIndex(m => new { m.ConversationId, m.SenderId, m.ClientMessageId }).IsUnique();
+
+        builder.HasOne<Conversation>().WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<User>().WithMany().HasForeignKey(m => m.SenderId).OnDelete(DeleteBehavior.Restrict);
+    }
+}

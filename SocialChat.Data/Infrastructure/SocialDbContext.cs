@@ -1,0 +1,27 @@
+using Microsoft.EntityFrameworkCore;
+using SocialChat.Data.Auth;
+using SocialChat.Data.Conversations;
+using SocialChat.Data.Messages;
+using SocialChat.Data.Users;
+
+namespace SocialChat.Data.Infrastructure;
+
+public sealed class SocialDbContext(DbContextOptions<SocialDbContext> options) : DbContext(options)
+{
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<Block> Blocks => Set<Block>();
+
+    public DbSet<Session> Sessions => Set<Session>();
+
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+
+    public DbSet<Conversation> Conversations => Set<Conversation>();
+
+    public DbSet<ConversationMember> ConversationMembers => Set<ConversationMember>();
+
+    public DbSet<Message> Messages => Set<Message>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(SocialDbContext).Assembly);
+}

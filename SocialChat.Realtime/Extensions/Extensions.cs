@@ -1,0 +1,11 @@
+using SocialChat.Data;
+
+namespace Microsoft.Extensions.Hosting;
+
+internal static class Extensions
+{
+    public static void AddRealtimeServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddSocialChatData();
+    }
+}
