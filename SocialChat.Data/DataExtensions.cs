@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using SocialChat.Data.Infrastructure;
+using SocialChat.Data.Social;
 
 namespace SocialChat.Data;
 
@@ -13,6 +15,10 @@ public static class DataExtensions
     {
         builder.AddNpgsqlDbContext<SocialDbContext>(DatabaseConnectionName, SocialDbContextOptions.Configure);
         builder.AddRedisClient(CacheConnectionName);
+
+        builder.Services.AddOptions<SocialOptions>().BindConfiguration(SocialOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<TimelineStore>();
+        builder.Services.AddScoped<HomeFeed>();
         return builder;
     }
 }

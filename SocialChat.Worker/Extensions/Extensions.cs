@@ -1,4 +1,5 @@
 using SocialChat.Data;
+using SocialChat.Worker.FanOut;
 using SocialChat.Worker.Migrations;
 
 namespace Microsoft.Extensions.Hosting;
@@ -12,5 +13,7 @@ internal static class Extensions
         builder.Services.AddSingleton<DatabaseMigrationStatus>();
         builder.Services.AddHostedService<DatabaseMigrator>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseMigrationHealthCheck>("migrations");
+
+        builder.Services.AddHostedService<TimelineFanOut>();
     }
 }

@@ -1,0 +1,85 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SocialChat.Data.Common;
+using SocialChat.Data.Infrastructure;
+
+namespace SocialChat.Data.Social;
+
+/// <summary>
+/// The home timeline: my posts and those of the people I follow, posted since I followed them, newest first.
+/// Candidates come from the Redis timeline (fanned out on write) and, for popular authors that are not
+/// fanned out, from PostgreSQL at read time; PostgreSQL then has the last word on what is visible, so an
+/// unfollow, a block or a deleted post shows at once even before the timelines are cleaned.
+/// </summary>
+public sealed class HomeFeed(SocialDbContext db, TimelineStore timelines, IOptions<SocialOptions> options)
+{
+    public async Task<Result<Page<PostResponse>>> ReadAsync(Guid userId, string? cursor, int? limit, CancellationToken cancellationToken)
+    {
+        var pageSize = Paging.Resolve(limit, cursor, out Guid? before, out var error);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var sources = new List<CandidateSource>
+        {
+            await FromTimelineAsync(userId, before, pageSize, cancellationToken),
+            Source(await OlderThan(PopularAuthorPosts(userId), before).Take(pageSize + 1).ToListAsync(cancellationToken), pageSize),
+        };
+
+        // A source cut at the page size may hold more posts just below its last one; nothing older than the
+        // newest such cut may be served yet, or those posts would be skipped.
+        var horizon = sources.Where(s => s.Horizon is not null).Select(s => s.Horizon!.Value).DefaultIfEmpty().Max();
+        var candidateIds = sources.SelectMany(s => s.PostIds).Where(id => id >= horizon).Distinct().ToList();
+
+        var posts = await Posts.LoadAsync(db, userId, VisiblePosts(userId).Where(p => candidateIds.Contains(p.Id)), cancellationToken);
+        var page = posts.Take(pageSize).ToList();
+        var hasMore = posts.Count > pageSize || horizon != Guid.Empty;
+        var next = !hasMore ? null : Cursor.Encode(page.Count > 0 ? page[^1].Id : horizon);
+        return new Page<PostResponse>(page, next);
+    }
+
+    /// <summary>Everything the user may see in the feed, straight from PostgreSQL: the rebuild's source and the final filter.</summary>
+    public IQueryable<Post> VisiblePosts(Guid userId) =>
+        db.Posts.Where(p => p.AuthorId == userId
+            || db.Follows.Any(f => f.FollowerId == userId && f.FolloweeId == p.AuthorId && f.CreatedAt <= p.CreatedAt));
+
+    private IQueryable<Post> PopularAuthorPosts(Guid userId)
+    {
+        var threshold = options.Value.PopularAuthorFollowerThreshold;
+        return db.Posts.Where(p => db.Follows.Any(f => f.FollowerId == userId && f.FolloweeId == p.AuthorId && f.CreatedAt <= p.CreatedAt
+            && db.Users.Any(u => u.Id == f.FolloweeId && u.FollowerCount >= threshold)));
+    }
+
+    private async Task<CandidateSource> FromTimelineAsync(Guid userId, Guid? before, int pageSize, CancellationToken cancellationToken)
+    {
+        var slice = await timelines.ReadAsync(userId, before, pageSize + 1);
+        if (slice is null)
+        {
+            // Never built, expired or lost with Redis: rebuild it from PostgreSQL, then serve from it.
+            var newest = await VisiblePosts(userId).OrderByDescending(p => p.Id).Select(p => p.Id)
+                .Take(options.Value.TimelineCapacity).ToListAsync(cancellationToken);
+            await timelines.StoreBuiltAsync(userId, newest);
+            slice = await timelines.ReadAsync(userId, before, pageSize + 1)
+                ?? throw new InvalidOperationException("A timeline just built could not be read back.");
+        }
+
+        if (slice.PostIds.Count > pageSize || slice.IsComplete)
+        {
+            return Source(slice.PostIds, pageSize);
+        }
+
+        // The timeline was trimmed at its capacity and this page reaches past it: continue from PostgreSQL.
+        var olderThan = slice.PostIds.Count > 0 ? slice.PostIds[^1] : before;
+        var older = await OlderThan(VisiblePosts(userId), olderThan).Take(pageSize + 1 - slice.PostIds.Count).ToListAsync(cancellationToken);
+        return Source([.. slice.PostIds, .. older], pageSize);
+    }
+
+    private static IQueryable<Guid> OlderThan(IQueryable<Post> posts, Guid? before) =>
+        (before is { } beforeId ? posts.Where(p => p.Id < beforeId) : posts).OrderByDescending(p => p.Id).Select(p => p.Id);
+
+    private static CandidateSource Source(IReadOnlyList<Guid> newestFirst, int pageSize) =>
+        new(newestFirst, newestFirst.Count > pageSize ? newestFirst[pageSize - 1] : null);
+
+    private sealed record CandidateSource(IReadOnlyList<Guid> PostIds, Guid? Horizon);
+}

@@ -1,0 +1,91 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SocialChat.Data.Infrastructure;
+using SocialChat.Data.Social;
+using SocialChat.Worker.Migrations;
+
+namespace SocialChat.Worker.FanOut;
+
+/// <summary>
+/// Drains the fan-out outbox: each job puts a new post into (or takes a deleted one out of) the built
+/// timelines of the author and their followers. A job is deleted in the same transaction that claimed it,
+/// after the timelines were written, so a Worker that dies mid-way leaves the job to be done again; the
+/// timeline writes are set operations, so doing one twice still shows the post once.
+/// </summary>
+internal sealed class TimelineFanOut(
+    IServiceScopeFactory scopeFactory,
+    TimelineStore timelines,
+    DatabaseMigrationStatus migrations,
+    IOptions<SocialOptions> options,
+    ILogger<TimelineFanOut> logger) : BackgroundService
+{
+    private const int JobsPerBatch = 50;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await migrations.WaitForCompletionAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var processed = 0;
+            try
+            {
+                processed = await ProcessBatchAsync(stoppingToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                logger.LogWarning(exception, "Fan-out batch failed; its jobs stay queued and are retried");
+            }
+
+            if (processed < JobsPerBatch)
+            {
+                await Task.Delay(options.Value.FanOutPollInterval, stoppingToken);
+            }
+        }
+    }
+
+    private async Task<int> ProcessBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // SKIP LOCKED lets a second Worker (during a rolling restart) take other jobs instead of waiting.
+        var jobs = await db.FanOutJobs
+            .FromSql($"SELECT * FROM fan_out_jobs ORDER BY id LIMIT {JobsPerBatch} FOR UPDATE SKIP LOCKED")
+            .ToListAsync(cancellationToken);
+
+        foreach (var job in jobs)
+        {
+            var recipients = await RecipientsAsync(db, job.AuthorId, cancellationToken);
+            if (job.Kind == FanOutKind.Publish)
+            {
+                await timelines.AddToBuiltTimelinesAsync(recipients, job.PostId);
+            }
+            else
+            {
+                await timelines.RemoveFromTimelinesAsync(recipients, job.PostId);
+            }
+
+            db.FanOutJobs.Remove(job);
+            SocialChatMetrics.FanOutLag.Record((DateTime.UtcNow - job.CreatedAt).TotalMilliseconds);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return jobs.Count;
+    }
+
+    /// <summary>The author and, unless the author is popular (merged at read time instead), every follower.</summary>
+    private async Task<List<Guid>> RecipientsAsync(SocialDbContext db, Guid authorId, CancellationToken cancellationToken)
+    {
+        var followerCount = await db.Users.Where(u => u.Id == authorId).Select(u => u.FollowerCount).SingleOrDefaultAsync(cancellationToken);
+        if (followerCount >= options.Value.PopularAuthorFollowerThreshold)
+        {
+            return [authorId];
+        }
+
+        var followers = await db.Follows.Where(f => f.FolloweeId == authorId).Select(f => f.FollowerId).ToListAsync(cancellationToken);
+        followers.Add(authorId);
+        return followers;
+    }
+}
