@@ -1,1 +1,37 @@
-Console.WriteLine();
+var builder = DistributedApplication.CreateBuilder(args);
+
+var jwtSigningKey = builder.AddParameter("jwt-signing-key", new GenerateParameterDefault { MinLength = 64, Special = false }, secret: true);
+
+var postgres = builder.AddPostgres("postgres").WithDataDirectory("postgres-data");
+var socialdb = postgres.AddDatabase("socialdb");
+
+var cache = builder.AddRedis("cache").WithDataDirectory("redis-data");
+
+var worker = builder.AddProject<Projects.SocialChat_Worker>("worker")
+    .WithReference(socialdb)
+    .WithReference(cache)
+    .WaitFor(socialdb)
+    .WaitFor(cache);
+
+var api = builder.AddProject<Projects.SocialChat_Api>("api")
+    .WithHttpEndpoint(port: 5080)
+    .WithExternalHttpEndpoints()
+    .WithReference(socialdb)
+    .WithReference(cache)
+    .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
+    .WaitFor(worker);
+
+builder.AddProject<Projects.SocialChat_Realtime>("realtime")
+    .WithReplicas(2)
+    .WithHttpEndpoint(port: 5090)
+    .WithExternalHttpEndpoints()
+    .WithReference(socialdb)
+    .WithReference(cache)
+    .WithReference(api)
+    .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
+    .WaitFor(worker);
+
+builder.Build().Run();
+
+/// <summary>The entry point's type, for <c>DistributedApplicationTestingBuilder.Create&lt;Program&gt;()</c>.</summary>
+public partial class Program;

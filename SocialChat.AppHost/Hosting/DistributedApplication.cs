@@ -1,0 +1,180 @@
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Dashboard;
+using Aspire.Hosting.Orchestration;
+using Aspire.Hosting.Publishing;
+
+namespace Aspire.Hosting;
+
+/// <summary>The built app model and what runs it: the orchestrator, the resource stream and the dashboard.</summary>
+public sealed class DistributedApplication : IAsyncDisposable
+{
+    private static readonly AsyncLocal<TestingHooks?> CurrentTestingHooks = new();
+
+    private readonly DistributedApplicationOptions _options;
+    private readonly IReadOnlyList<IResource> _resources;
+    private readonly Orchestrator _orchestrator;
+    private DashboardServer? _dashboard;
+    private bool _started;
+
+    internal DistributedApplication(DistributedApplicationOptions options, IReadOnlyList<IResource> resources)
+    {
+        _options = options;
+        _resources = resources;
+        ResourceNotifications = new ResourceNotificationService();
+        _orchestrator = new Orchestrator(options, resources, ResourceNotifications);
+    }
+
+    public ResourceNotificationService ResourceNotifications { get; }
+
+    public IReadOnlyList<IResource> Resources => _resources;
+
+    public Uri? DashboardUrl => _dashboard?.Url;
+
+    public static IDistributedApplicationBuilder CreateBuilder(string[] args)
+    {
+        var options = DistributedApplicationOptions.FromArgs(args);
+        if (CurrentTestingHooks.Value is { } hooks)
+        {
+            options = hooks.Options;
+            options.Testing = hooks;
+        }
+
+        return new DistributedApplicationBuilder(options);
+    }
+
+    /// <summary>Runs until Ctrl+C or SIGTERM, then stops everything; under the testing builder it hands the app over instead.</summary>
+    public void Run()
+    {
+        if (_options.Testing is not null)
+        {
+            return;
+        }
+
+        RunAsync().GetAwaiter().GetResult();
+    }
+
+    public async Task RunAsync()
+    {
+        if (_options.Publisher is not null)
+        {
+            await ManifestPublisher.PublishAsync(_options, _resources);
+            return;
+        }
+
+        using var stopping = new CancellationTokenSource();
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stopping.Cancel();
+        });
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stopping.Cancel();
+        };
+
+        var reporter = new ConsoleReporter(ResourceNotifications, _orchestrator);
+        var reporting = reporter.RunAsync(this, stopping.Token);
+        try
+        {
+            await StartAsync(stopping.Token);
+            await Task.Delay(Timeout.Infinite, stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+        catch (DistributedApplicationException exception)
+        {
+            await Console.Error.WriteLineAsync($"error: {exception.Message}");
+            Environment.ExitCode = 1;
+        }
+        finally
+        {
+            Console.WriteLine("Stopping: services, then Redis, then PostgreSQL…");
+            await DisposeAsync();
+            await stopping.CancelAsync();
+            await reporting;
+            Console.WriteLine("Stopped.");
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        _started = true;
+        if (_options.DashboardPort is { } dashboardPort)
+        {
+            PortAllocator.EnsureFree(dashboardPort, "dashboard");
+            _dashboard = new DashboardServer(_orchestrator, ResourceNotifications, dashboardPort);
+            await _dashboard.StartAsync(cancellationToken);
+        }
+
+        await _orchestrator.StartAsync(cancellationToken);
+    }
+
+    public async Task StopAsync()
+    {
+        if (_started)
+        {
+            await _orchestrator.StopAsync();
+        }
+
+        if (_dashboard is not null)
+        {
+            await _dashboard.DisposeAsync();
+            _dashboard = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <summary>Resolved connection string of a resource (tests and scripts).</summary>
+    public async Task<string?> GetConnectionStringAsync(string resourceName, CancellationToken cancellationToken = default) =>
+        _resources.OfType<IResourceWithConnectionString>().SingleOrDefault(r => r.Name == resourceName) is { } resource
+            ? await resource.ConnectionStringExpression.GetValueAsync(cancellationToken)
+            : throw new ArgumentException($"Resource '{resourceName}' has no connection string.", nameof(resourceName));
+
+    public Uri GetEndpoint(string resourceName, string endpointName = "http", int replica = 0)
+    {
+        var resource = _resources.OfType<IResourceWithEndpoints>().SingleOrDefault(r => r.Name == resourceName)
+            ?? throw new ArgumentException($"Resource '{resourceName}' has no endpoints.", nameof(resourceName));
+        var allocated = new EndpointReference(resource, endpointName, replica).Allocated()
+            ?? throw new InvalidOperationException($"Endpoint '{endpointName}' of '{resourceName}' replica {replica} is not allocated; start the app first.");
+        return new Uri(allocated.Url);
+    }
+
+    public HttpClient CreateHttpClient(string resourceName, string endpointName = "http", int replica = 0) =>
+        new() { BaseAddress = GetEndpoint(resourceName, endpointName, replica) };
+
+    /// <summary>The supervised process id of an instance (<c>api</c>, <c>realtime-1</c>), or null when it is not running.</summary>
+    public int? GetProcessId(string instanceName) => Instance(instanceName).Process is { HasExited: false } process ? process.Id : null;
+
+    public IReadOnlyList<string> GetLogs(string instanceName) => [.. Instance(instanceName).Logs.ReadAfter(0).Select(l => l.Text)];
+
+    /// <summary>kill -9 of one instance, as a crashed node.</summary>
+    public void KillInstance(string instanceName) => _orchestrator.Kill(Instance(instanceName));
+
+    public void StartInstance(string instanceName) => _orchestrator.StartInstance(Instance(instanceName));
+
+    public Task StopInstanceAsync(string instanceName) => _orchestrator.StopInstanceAsync(Instance(instanceName));
+
+    private ResourceInstance Instance(string instanceName) =>
+        _orchestrator.Find(instanceName) ?? throw new ArgumentException($"There is no resource instance named '{instanceName}'.", nameof(instanceName));
+
+    /// <summary>Runs an app host's entry point with testing hooks, so tests build the very graph its Program.cs builds.</summary>
+    internal static DistributedApplication BuildFromEntryPoint(System.Reflection.Assembly appHost, string[] args, TestingHooks hooks)
+    {
+        var entryPoint = appHost.EntryPoint ?? throw new InvalidOperationException($"{appHost.GetName().Name} has no entry point.");
+        CurrentTestingHooks.Value = hooks;
+        try
+        {
+            entryPoint.Invoke(null, entryPoint.GetParameters().Length == 0 ? null : [args]);
+        }
+        catch (System.Reflection.TargetInvocationException exception) when (exception.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(exception.InnerException);
+        }
+        finally
+        {
+            CurrentTestingHooks.Value = null;
+        }
+
+        return hooks.App ?? throw new InvalidOperationException("The app host's entry point did not build a DistributedApplication.");
+    }
+}
