@@ -12,5 +12,7 @@ app.UseAuthorization();
 
 app.MapDefaultEndpoints();
 app.MapApiReference();
+app.MapAuthApi();
+app.MapUsersApi();
 
 app.Run();

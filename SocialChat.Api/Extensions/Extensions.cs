@@ -1,6 +1,9 @@
+using Microsoft.AspNetCore.Identity;
 using SocialChat.Api.Infrastructure;
 using SocialChat.Data;
+using SocialChat.Data.Auth;
 using SocialChat.Data.Common;
+using SocialChat.Data.Users;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -9,12 +12,16 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddSocialChatData();
+        builder.AddSocialChatAuthentication();
+
+        builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
+        builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddScoped<Accounts>();
 
         builder.Services.ConfigureHttpJsonOptions(options => ContractJson.Apply(options.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddValidation();
         builder.Services.AddOpenApi();
-        builder.Services.AddAuthorization();
     }
 }

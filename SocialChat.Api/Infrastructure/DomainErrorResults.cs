@@ -30,6 +30,12 @@ internal static class DomainErrorResults
         };
     }
 
+    public static Results<Ok<T>, ProblemHttpResult> ToOkOrProblem<T>(this Result<T> result) =>
+        result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error.ToProblem();
+
+    public static Results<NoContent, ProblemHttpResult> ToNoContentOrProblem<T>(this Result<T> result) =>
+        result.IsSuccess ? TypedResults.NoContent() : result.Error.ToProblem();
+
     private static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail);
 }

@@ -1,0 +1,53 @@
+using System.Net.Mail;
+using System.Text.RegularExpressions;
+
+namespace SocialChat.Data.Auth;
+
+/// <summary>The contract's limits on account fields; each check adds its message under the field's name.</summary>
+public static partial class AccountRules
+{
+    public const int MaxDisplayNameLength = 64;
+    public const int MaxEmailLength = 254;
+    public const int MaxDeviceNameLength = 100;
+
+    /// <summary>3–32 of [a-z0-9_]; mixed case is accepted and stored lower-case.</summary>
+    public static string? CheckUsername(string? username, Dictionary<string, string[]> errors)
+    {
+        var normalized = username?.Trim().ToLowerInvariant();
+        if (normalized is null || !UsernamePattern().IsMatch(normalized))
+        {
+            errors["username"] = ["The username must be 3–32 characters of a–z, 0–9 and _."];
+            return null;
+        }
+
+        return normalized;
+    }
+
+    public static string? CheckEmail(string? email, Dictionary<string, string[]> errors)
+    {
+        var trimmed = email?.Trim();
+        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxEmailLength
+            || !MailAddress.TryCreate(trimmed, out var address) || address.Address != trimmed || !trimmed.Contains('.', StringComparison.Ordinal))
+        {
+            errors["email"] = ["The email must be a valid address."];
+            return null;
+        }
+
+        return trimmed;
+    }
+
+    public static string? CheckDisplayName(string? displayName, Dictionary<string, string[]> errors)
+    {
+        var trimmed = displayName?.Trim();
+        if (trimmed is { Length: > MaxDisplayNameLength })
+        {
+            errors["displayName"] = [$"The display name must be at most {MaxDisplayNameLength} characters."];
+            return null;
+        }
+
+        return string.IsNullOrEmpty(trimmed) ? null : trimmed;
+    }
+
+    [GeneratedRegex("^[a-z0-9_]{3,32}$")]
+    private static partial Regex UsernamePattern();
+}

@@ -1,0 +1,216 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SocialChat.Data.Common;
+using SocialChat.Data.Infrastructure;
+using SocialChat.Data.Users;
+
+namespace SocialChat.Data.Auth;
+
+/// <summary>Registration, sign-in, refresh with rotation, sign-out and the session list: one method per use case.</summary>
+public sealed class Accounts(
+    SocialDbContext db,
+    SessionStore sessions,
+    AccessTokenIssuer accessTokens,
+    IPasswordHasher<User> passwordHasher,
+    LoginThrottle loginThrottle,
+    IOptions<JwtOptions> jwtOptions,
+    TimeProvider time)
+{
+    private const string InvalidCredentials = "The login or the password is wrong.";
+    private const string InvalidRefreshToken = "The refresh token is not valid; sign in again.";
+
+    // Verified against when the login names nobody, so both failures take the same time.
+    private static readonly Lazy<string> DummyHash = new(() => new PasswordHasher<User>().HashPassword(null!, "not-a-real-password-0"));
+
+    public async Task<Result<AuthResult>> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var username = AccountRules.CheckUsername(request.Username, errors);
+        var email = AccountRules.CheckEmail(request.Email, errors);
+        var displayName = AccountRules.CheckDisplayName(request.DisplayName, errors);
+        if (PasswordPolicy.Check(request.Password) is { } passwordError)
+        {
+            errors["password"] = [passwordError];
+        }
+
+        if (errors.Count > 0)
+        {
+            return new DomainError.Invalid(errors);
+        }
+
+        var user = new User
+        {
+            Username = username!,
+            Email = email!,
+            NormalizedEmail = email!.ToUpperInvariant(),
+            DisplayName = displayName ?? username!,
+            PasswordHash = string.Empty,
+        };
+        user.PasswordHash = passwordHasher.HashPassword(user, request.Password!);
+        db.Users.Add(user);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique)
+        {
+            // The unique indexes decide concurrent registrations; exactly one of them gets here without an error.
+            return new DomainError.Conflict(unique.ConstraintName?.Contains("email", StringComparison.Ordinal) == true
+                ? "An account with this email already exists."
+                : "This username is taken.");
+        }
+
+        return await StartSessionAsync(user, deviceName: null, cancellationToken);
+    }
+
+    public async Task<Result<AuthResult>> SignInAsync(LoginRequest request, string? clientAddress, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Login) || string.IsNullOrEmpty(request.Password))
+        {
+            var errors = new Dictionary<string, string[]>();
+            if (string.IsNullOrWhiteSpace(request.Login))
+            {
+                errors["login"] = ["The login (username or email) is required."];
+            }
+
+            if (string.IsNullOrEmpty(request.Password))
+            {
+                errors["password"] = ["The password is required."];
+            }
+
+            return new DomainError.Invalid(errors);
+        }
+
+        if (request.DeviceName is { Length: > AccountRules.MaxDeviceNameLength })
+        {
+            return DomainError.Invalid.Field("deviceName", $"The device name must be at most {AccountRules.MaxDeviceNameLength} characters.");
+        }
+
+        var login = request.Login.Trim();
+        if (await loginThrottle.RetryAfterAsync(login, clientAddress) is { } retryAfter)
+        {
+            return new DomainError.TooManyRequests("Too many failed logins; try again later.", retryAfter);
+        }
+
+        var user = login.Contains('@', StringComparison.Ordinal)
+            ? await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == login.ToUpperInvariant(), cancellationToken)
+            : await db.Users.SingleOrDefaultAsync(u => u.Username == login.ToLowerInvariant(), cancellationToken);
+
+        if (user is null)
+        {
+            passwordHasher.VerifyHashedPassword(null!, DummyHash.Value, request.Password);
+        }
+
+        if (user is null || passwordHasher.VerifyHashedPassword(user, user.PasswordHash, request.Password) == PasswordVerificationResult.Failed)
+        {
+            await loginThrottle.RecordFailureAsync(login, clientAddress);
+            return new DomainError.Unauthorized(InvalidCredentials);
+        }
+
+        return await StartSessionAsync(user, request.DeviceName?.Trim(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Rotation with reuse detection: a refresh token works once. Presenting one that was already rotated —
+    /// a replay, or the loser of two concurrent refreshes — revokes the whole session, as the contract says.
+    /// </summary>
+    public async Task<Result<AuthResult>> RefreshAsync(RefreshRequest request, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.RefreshToken))
+        {
+            return DomainError.Invalid.Field("refreshToken", "The refresh token is required.");
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var hash = RefreshTokenSecret.Hash(request.RefreshToken);
+        var presented = await db.RefreshTokens.AsNoTracking().SingleOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
+        if (presented is null)
+        {
+            return new DomainError.Unauthorized(InvalidRefreshToken);
+        }
+
+        var session = await db.Sessions.SingleOrDefaultAsync(s => s.Id == presented.SessionId, cancellationToken);
+        if (session is null || session.RevokedAt is not null || session.ExpiresAt <= now || presented.ExpiresAt <= now)
+        {
+            return new DomainError.Unauthorized(InvalidRefreshToken);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var rotated = await db.RefreshTokens
+            .Where(t => t.TokenHash == hash && t.RotatedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RotatedAt, now), cancellationToken);
+        if (rotated == 0)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            await sessions.RevokeAsync(db, session.Id, session.UserId, cancellationToken);
+            return new DomainError.Unauthorized("This refresh token was already used; the session has been signed out.");
+        }
+
+        session.LastSeenAt = now;
+        session.ExpiresAt = now + jwtOptions.Value.RefreshTokenLifetime;
+        var refreshToken = IssueRefreshToken(session);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        await sessions.RememberAsync(session);
+
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == session.UserId, cancellationToken);
+        return Result(user, session, refreshToken);
+    }
+
+    public async Task SignOutAsync(Guid userId, Guid sessionId, CancellationToken cancellationToken) =>
+        await sessions.RevokeAsync(db, sessionId, userId, cancellationToken);
+
+    public async Task<Result<bool>> RevokeSessionAsync(Guid userId, Guid sessionId, CancellationToken cancellationToken) =>
+        await sessions.RevokeAsync(db, sessionId, userId, cancellationToken)
+            ? true
+            : new DomainError.NotFound("Session not found.");
+
+    public async Task<IReadOnlyList<SessionResponse>> ListSessionsAsync(Guid userId, Guid currentSessionId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return await db.Sessions.AsNoTracking()
+            .Where(s => s.UserId == userId && s.RevokedAt == null && s.ExpiresAt > now)
+            .OrderByDescending(s => s.LastSeenAt)
+            .Select(s => new SessionResponse(s.Id, s.DeviceName, s.CreatedAt, s.LastSeenAt, s.Id == currentSessionId))
+            .ToListAsync(cancellationToken);
+    }
+
+    private async Task<AuthResult> StartSessionAsync(User user, string? deviceName, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var session = new Session
+        {
+            UserId = user.Id,
+            DeviceName = string.IsNullOrEmpty(deviceName) ? null : deviceName,
+            CreatedAt = now,
+            LastSeenAt = now,
+            ExpiresAt = now + jwtOptions.Value.RefreshTokenLifetime,
+        };
+        db.Sessions.Add(session);
+        var refreshToken = IssueRefreshToken(session);
+        await db.SaveChangesAsync(cancellationToken);
+        await sessions.RememberAsync(session);
+        return Result(user, session, refreshToken);
+    }
+
+    private string IssueRefreshToken(Session session)
+    {
+        var token = RefreshTokenSecret.Create();
+        db.RefreshTokens.Add(new RefreshToken
+        {
+            TokenHash = RefreshTokenSecret.Hash(token),
+            SessionId = session.Id,
+            CreatedAt = session.LastSeenAt,
+            ExpiresAt = session.ExpiresAt,
+        });
+        return token;
+    }
+
+    private AuthResult Result(User user, Session session, string refreshToken)
+    {
+        var (accessToken, accessTokenExpiresAt) = accessTokens.Issue(user.Id, session.Id);
+        return new AuthResult(UserResponse.From(user), accessToken, accessTokenExpiresAt, refreshToken, session.ExpiresAt);
+    }
+}

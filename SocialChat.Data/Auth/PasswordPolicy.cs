@@ -1,0 +1,46 @@
+using System.Reflection;
+
+namespace SocialChat.Data.Auth;
+
+/// <summary>NIST 800-63B as the contract words it: 8–128 characters, no composition rules, none of the 1,000 most common.</summary>
+public static class PasswordPolicy
+{
+    public const int MinLength = 8;
+    public const int MaxLength = 128;
+
+    private static readonly Lazy<HashSet<string>> CommonPasswords = new(LoadCommonPasswords);
+
+    public static string? Check(string? password)
+    {
+        if (string.IsNullOrEmpty(password) || password.Length < MinLength)
+        {
+            return $"The password must be at least {MinLength} characters.";
+        }
+
+        if (password.Length > MaxLength)
+        {
+            return $"The password must be at most {MaxLength} characters.";
+        }
+
+        return CommonPasswords.Value.Contains(password.ToLowerInvariant())
+            ? "This password is one of the most common ones; choose another."
+            : null;
+    }
+
+    private static HashSet<string> LoadCommonPasswords()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("SocialChat.Data.Auth.common-passwords.txt")
+            ?? throw new InvalidOperationException("The common-passwords list is not embedded.");
+        using var reader = new StreamReader(stream);
+        var passwords = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length > 0)
+            {
+                passwords.Add(line.Trim().ToLowerInvariant());
+            }
+        }
+
+        return passwords;
+    }
+}

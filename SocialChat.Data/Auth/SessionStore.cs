@@ -1,0 +1,115 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SocialChat.Data.Infrastructure;
+using StackExchange.Redis;
+
+namespace SocialChat.Data.Auth;
+
+/// <summary>
+/// Which sessions are live. Redis answers the check every request and hub connection makes; PostgreSQL
+/// holds the durable copy, so a session Redis has lost (FLUSHALL, restart) is looked up there and cached
+/// again, and a revoked one stays revoked. Revocation is announced on a channel so realtime nodes can
+/// close that session's connections at once.
+/// </summary>
+public sealed class SessionStore(
+    IConnectionMultiplexer redis,
+    IServiceScopeFactory scopeFactory,
+    IOptions<JwtOptions> jwtOptions,
+    TimeProvider time,
+    ILogger<SessionStore> logger)
+{
+    /// <summary>Carries the id of every revoked session.</summary>
+    public static readonly RedisChannel RevokedChannel = RedisChannel.Literal("socialchat:sessions:revoked");
+
+    private const string RevokedMarker = "revoked";
+
+    private static RedisKey KeyFor(Guid sessionId) => $"session:{sessionId:N}";
+
+    public async Task<bool> IsLiveAsync(Guid sessionId, Guid userId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var cached = await redis.GetDatabase().StringGetAsync(KeyFor(sessionId));
+            if (cached.HasValue)
+            {
+                return cached == userId.ToString("N");
+            }
+        }
+        catch (RedisException exception)
+        {
+            // Redis is a cache here: answer from PostgreSQL rather than refuse every request.
+            logger.LogWarning(exception, "Session check fell back to PostgreSQL: Redis is unavailable");
+            return await LoadAsync(sessionId, cancellationToken) is { } live && live.UserId == userId;
+        }
+
+        var session = await LoadAsync(sessionId, cancellationToken);
+        await CacheAsync(sessionId, session);
+        return session is not null && session.UserId == userId;
+    }
+
+    /// <summary>Caches a session that was just created or refreshed.</summary>
+    public Task RememberAsync(Session session) => CacheAsync(session.Id, new LiveSession(session.UserId, session.ExpiresAt));
+
+    /// <summary>
+    /// Revokes in PostgreSQL first (the durable fact), then marks it in Redis and announces it. Returns
+    /// false when no such live session belongs to the user.
+    /// </summary>
+    public async Task<bool> RevokeAsync(SocialDbContext db, Guid sessionId, Guid userId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var revoked = await db.Sessions
+            .Where(s => s.Id == sessionId && s.UserId == userId && s.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now), cancellationToken);
+        await CacheAsync(sessionId, session: null);
+        try
+        {
+            await redis.GetSubscriber().PublishAsync(RevokedChannel, sessionId.ToString("N"));
+        }
+        catch (RedisException exception)
+        {
+            logger.LogWarning(exception, "Could not announce the revocation of session {SessionId}; its hub connections close at their next check", sessionId);
+        }
+
+        return revoked == 1;
+    }
+
+    private async Task<LiveSession?> LoadAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
+        var now = time.GetUtcNow().UtcDateTime;
+        return await db.Sessions.AsNoTracking()
+            .Where(s => s.Id == sessionId && s.RevokedAt == null && s.ExpiresAt > now)
+            .Select(s => new LiveSession(s.UserId, s.ExpiresAt))
+            .SingleOrDefaultAsync(cancellationToken);
+    }
+
+    private async Task CacheAsync(Guid sessionId, LiveSession? session)
+    {
+        try
+        {
+            var database = redis.GetDatabase();
+            if (session is null)
+            {
+                // Long enough to outlive every access token of the session; after that they fail on expiry anyway.
+                await database.StringSetAsync(KeyFor(sessionId), RevokedMarker, jwtOptions.Value.AccessTokenLifetime + TimeSpan.FromMinutes(1));
+            }
+            else
+            {
+                var ttl = session.ExpiresAt - time.GetUtcNow().UtcDateTime;
+                if (ttl > TimeSpan.Zero)
+                {
+                    await database.StringSetAsync(KeyFor(sessionId), session.UserId.ToString("N"), ttl);
+                }
+            }
+        }
+        catch (RedisException exception)
+        {
+            logger.LogWarning(exception, "Could not cache session {SessionId}; PostgreSQL stays the answer", sessionId);
+        }
+    }
+
+    private sealed record LiveSession(Guid UserId, DateTime ExpiresAt);
+}
