@@ -120,6 +120,11 @@ public sealed class DistributedApplication : IAsyncDisposable
             await _dashboard.DisposeAsync();
             _dashboard = null;
         }
+
+        if (_options.DeleteStateDirectoryOnStop && Directory.Exists(_options.StateDirectory))
+        {
+            Directory.Delete(_options.StateDirectory, recursive: true);
+        }
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();

@@ -24,6 +24,9 @@ public sealed class DistributedApplicationOptions
     /// <summary>Where PostgreSQL and Redis binaries are looked up, beside PATH (tests point it at an empty folder).</summary>
     public IReadOnlyList<string>? BinarySearchPaths { get; set; }
 
+    /// <summary>A throw-away state folder (tests) is deleted when the app stops.</summary>
+    public bool DeleteStateDirectoryOnStop { get; set; }
+
     internal TestingHooks? Testing { get; set; }
 
     public static DistributedApplicationOptions FromArgs(string[] args)

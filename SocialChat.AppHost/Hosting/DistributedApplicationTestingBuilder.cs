@@ -21,6 +21,7 @@ public static class DistributedApplicationTestingBuilder
             StateDirectory = Directory.CreateTempSubdirectory("socialchat-test-").FullName,
             RandomizePorts = true,
             DashboardPort = null,
+            DeleteStateDirectoryOnStop = true,
         };
         configureOptions?.Invoke(options);
         return DistributedApplication.BuildFromEntryPoint(appHost, [], new TestingHooks { Options = options, ConfigureBuilder = configure });

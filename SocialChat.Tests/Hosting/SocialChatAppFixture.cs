@@ -1,0 +1,59 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using SocialChat.Tests.Hosting;
+
+[assembly: AssemblyFixture(typeof(SocialChatAppFixture))]
+
+namespace SocialChat.Tests.Hosting;
+
+/// <summary>
+/// One running SocialChat for the whole test run — the app host's own graph with free ports and a
+/// throw-away state folder — shared by every test class; tests keep apart by owning their data.
+/// </summary>
+public sealed class SocialChatAppFixture : IAsyncLifetime
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>Timings shortened so the tests can watch them happen.</summary>
+    public static readonly IReadOnlyDictionary<string, string> TestSettings = new Dictionary<string, string>
+    {
+        ["Presence__NodeTimeout"] = "00:00:04",
+        ["Presence__HeartbeatInterval"] = "00:00:01",
+        ["Presence__SweepInterval"] = "00:00:01",
+        ["Social__PopularAuthorFollowerThreshold"] = "3",
+        ["Social__FanOutPollInterval"] = "00:00:00.100",
+    };
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        App = DistributedApplicationTestingBuilder.Create<Program>(builder =>
+        {
+            foreach (var project in builder.Resources.OfType<ProjectResource>())
+            {
+                var projectBuilder = builder.CreateResourceBuilder(project);
+                foreach (var (name, value) in TestSettings)
+                {
+                    projectBuilder.WithEnvironment(name, value);
+                }
+            }
+        });
+
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await App.StartAsync(timeout.Token);
+        foreach (var resource in new[] { "worker", "api", "realtime" })
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        }
+    }
+
+    public HttpClient CreateHttpClient(string resourceName = "api", int replica = 0) => App.CreateHttpClient(resourceName, "http", replica);
+
+    public Uri GetEndpoint(string resourceName, int replica = 0) => App.GetEndpoint(resourceName, "http", replica);
+
+    public Task<string?> GetConnectionStringAsync(string resourceName) => App.GetConnectionStringAsync(resourceName);
+
+    public async ValueTask DisposeAsync() => await App.DisposeAsync();
+}

@@ -1,0 +1,40 @@
+using System.Net.Http.Headers;
+using SocialChat.Data.Auth;
+using SocialChat.Data.Users;
+using SocialChat.Tests.Hosting;
+
+namespace SocialChat.Tests.Support;
+
+/// <summary>A freshly registered user with their tokens and an HttpClient that sends their access token.</summary>
+public sealed record TestUser(UserResponse User, AuthResult Auth, HttpClient Client, string Password)
+{
+    public const string DefaultPassword = "a long and uncommon passphrase";
+
+    public Guid Id => User.Id;
+
+    public string AccessToken => Auth.AccessToken;
+
+    public static string UniqueName(string prefix = "u") => $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(32, prefix.Length + 21)];
+
+    public static async Task<TestUser> RegisterAsync(SocialChatAppFixture fixture, string? username = null, string? displayName = null)
+    {
+        username ??= UniqueName();
+        using var anonymous = fixture.CreateHttpClient();
+        var response = await anonymous.PostJsonAsync("/api/v1/auth/register", new
+        {
+            username,
+            email = $"{username}@example.com",
+            password = DefaultPassword,
+            displayName,
+        });
+        var auth = await response.ReadAsync<AuthResult>();
+        return new TestUser(auth.User, auth, Authorized(fixture, auth.AccessToken), DefaultPassword);
+    }
+
+    public static HttpClient Authorized(SocialChatAppFixture fixture, string accessToken)
+    {
+        var client = fixture.CreateHttpClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return client;
+    }
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Runs every test against real PostgreSQL and Redis processes that the test fixture starts itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-prerequisites.sh
+dotnet test SocialChat.sln --logger "console;verbosity=normal" "$@"
