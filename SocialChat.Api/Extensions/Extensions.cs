@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Identity;
 using SocialChat.Api.Infrastructure;
 using SocialChat.Data;
@@ -18,6 +19,8 @@ internal static class Extensions
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddScoped<Accounts>();
 
+        // Kestrel's own loader reads endpoints, not limits: bind Kestrel:Limits (request body size and friends) here.
+        builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
         builder.Services.ConfigureHttpJsonOptions(options => ContractJson.Apply(options.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();

@@ -62,6 +62,11 @@ public sealed class SessionStore(
         var revoked = await db.Sessions
             .Where(s => s.Id == sessionId && s.UserId == userId && s.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now), cancellationToken);
+        if (revoked == 0)
+        {
+            return false;
+        }
+
         await CacheAsync(sessionId, session: null);
         try
         {
@@ -72,7 +77,7 @@ public sealed class SessionStore(
             logger.LogWarning(exception, "Could not announce the revocation of session {SessionId}; its hub connections close at their next check", sessionId);
         }
 
-        return revoked == 1;
+        return true;
     }
 
     private async Task<LiveSession?> LoadAsync(Guid sessionId, CancellationToken cancellationToken)

@@ -1,0 +1,103 @@
+using SocialChat.Data.Auth;
+using SocialChat.Tests.Hosting;
+
+namespace SocialChat.Tests.Auth;
+
+public sealed class RegistrationTests(SocialChatAppFixture fixture)
+{
+    private readonly HttpClient _anonymous = fixture.CreateHttpClient();
+
+    [Fact]
+    public async Task Registering_returns_the_user_and_working_tokens()
+    {
+        var name = TestUser.UniqueName("Reg");
+
+        var response = await _anonymous.PostJsonAsync("/api/v1/auth/register", new { username = name, email = $"{name}@Example.com", password = TestUser.DefaultPassword, displayName = "Régine" });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var auth = await response.ReadAsync<AuthResult>();
+        Assert.Equal(name.ToLowerInvariant(), auth.User.Username);
+        Assert.Equal("Régine", auth.User.DisplayName);
+        Assert.True(auth.AccessTokenExpiresAt <= DateTime.UtcNow.AddMinutes(15.1));
+        Assert.True(auth.RefreshTokenExpiresAt > DateTime.UtcNow.AddDays(29));
+        Assert.True(auth.RefreshToken.Length >= 43, "a refresh token carries at least 256 bits");
+        using var client = TestUser.Authorized(fixture, auth.AccessToken);
+        var me = await (await client.GetAsync("/api/v1/users/me")).ReadAsync<SocialChat.Data.Users.UserResponse>();
+        Assert.Equal(auth.User.Id, me.Id);
+    }
+
+    [Fact]
+    public async Task A_username_taken_in_another_case_or_an_email_taken_is_a_conflict()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+
+        var sameName = await _anonymous.PostJsonAsync("/api/v1/auth/register", new { username = user.User.Username.ToUpperInvariant(), email = $"other{Guid.NewGuid():N}@example.com", password = TestUser.DefaultPassword });
+        var sameEmail = await _anonymous.PostJsonAsync("/api/v1/auth/register", new { username = TestUser.UniqueName(), email = $"{user.User.Username}@EXAMPLE.com".ToUpperInvariant(), password = TestUser.DefaultPassword });
+
+        await ProblemAssert.IsProblemAsync(sameName, HttpStatusCode.Conflict);
+        await ProblemAssert.IsProblemAsync(sameEmail, HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Twenty_concurrent_registrations_of_one_username_create_exactly_one_account()
+    {
+        var name = TestUser.UniqueName("race");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            _anonymous.PostJsonAsync("/api/v1/auth/register", new { username = name, email = $"{name}{i}@example.com", password = TestUser.DefaultPassword })));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.Created), r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+    }
+
+    [Fact]
+    public async Task Invalid_fields_are_each_named_in_a_400()
+    {
+        var response = await _anonymous.PostJsonAsync("/api/v1/auth/register", new { username = "ab", email = "not-an-email", password = "short", displayName = new string('x', 65) });
+
+        await ProblemAssert.IsValidationProblemAsync(response, "username", "email", "password", "displayName");
+    }
+
+    [Theory]
+    [InlineData("password123")]
+    [InlineData("iloveyou")]
+    [InlineData("QWERTY123")]
+    public async Task A_common_password_is_refused(string password)
+    {
+        var name = TestUser.UniqueName();
+        var response = await _anonymous.PostJsonAsync("/api/v1/auth/register", new { username = name, email = $"{name}@example.com", password });
+
+        await ProblemAssert.IsValidationProblemAsync(response, "password");
+    }
+
+    [Fact]
+    public async Task Bad_usernames_are_refused_and_nothing_is_stored()
+    {
+        foreach (var username in new[] { "with space", "dash-name", "ünïcode", new string('a', 33) })
+        {
+            var response = await _anonymous.PostJsonAsync("/api/v1/auth/register", new { username, email = $"{Guid.NewGuid():N}@example.com", password = TestUser.DefaultPassword });
+            await ProblemAssert.IsValidationProblemAsync(response, "username");
+        }
+    }
+
+    [Fact]
+    public async Task Malformed_json_is_a_400_and_an_oversized_body_a_413()
+    {
+        using var malformed = new StringContent("{\"username\": ", System.Text.Encoding.UTF8, "application/json");
+        using var oversized = new StringContent($"{{\"username\":\"{new string('a', 100_000)}\"}}", System.Text.Encoding.UTF8, "application/json");
+
+        await ProblemAssert.IsProblemAsync(await _anonymous.PostAsync("/api/v1/auth/register", malformed), HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblemAsync(await _anonymous.PostAsync("/api/v1/auth/register", oversized), HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_auth_and_users()
+    {
+        var document = await _anonymous.GetStringAsync("/openapi/v1.json");
+
+        foreach (var path in new[] { "/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout", "/api/v1/auth/sessions", "/api/v1/users/me", "/api/v1/users/{id}/block" })
+        {
+            Assert.Contains($"\"{path}\"", document);
+        }
+    }
+}

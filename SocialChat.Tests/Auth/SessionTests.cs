@@ -1,0 +1,175 @@
+using System.Buffers.Text;
+using System.Text;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using SocialChat.Data.Auth;
+using SocialChat.Tests.Hosting;
+using StackExchange.Redis;
+
+namespace SocialChat.Tests.Auth;
+
+public sealed class SessionTests(SocialChatAppFixture fixture)
+{
+    private readonly HttpClient _anonymous = fixture.CreateHttpClient();
+
+    [Fact]
+    public async Task Login_works_with_username_or_email_and_fails_the_same_way_for_unknown_user_and_wrong_password()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+
+        var byName = await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username.ToUpperInvariant(), password = user.Password, deviceName = "phone" });
+        var byEmail = await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = $"{user.User.Username}@example.com", password = user.Password });
+        var wrongPassword = await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = "not the password at all" });
+        var unknownUser = await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = TestUser.UniqueName(), password = "not the password at all" });
+
+        Assert.Equal(user.Id, (await byName.ReadAsync<AuthResult>()).User.Id);
+        Assert.Equal(user.Id, (await byEmail.ReadAsync<AuthResult>()).User.Id);
+        var wrong = await ProblemAssert.IsProblemAsync(wrongPassword, HttpStatusCode.Unauthorized);
+        var unknown = await ProblemAssert.IsProblemAsync(unknownUser, HttpStatusCode.Unauthorized);
+        Assert.Equal(wrong.GetProperty("detail").GetString(), unknown.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Five_failed_logins_lock_the_account_for_that_address_with_retry_after()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var failed = await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = "wrong password guess" });
+            Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
+        }
+
+        var locked = await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = user.Password });
+
+        await ProblemAssert.IsProblemAsync(locked, HttpStatusCode.TooManyRequests);
+        var retryAfter = int.Parse(locked.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(retryAfter, 1, 15 * 60);
+    }
+
+    [Fact]
+    public async Task Refresh_rotates_and_a_reused_refresh_token_revokes_the_whole_session()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+
+        var rotated = await (await _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = user.Auth.RefreshToken })).ReadAsync<AuthResult>();
+        Assert.NotEqual(user.Auth.RefreshToken, rotated.RefreshToken);
+        using var rotatedClient = TestUser.Authorized(fixture, rotated.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, (await rotatedClient.GetAsync("/api/v1/users/me")).StatusCode);
+
+        var replay = await _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = user.Auth.RefreshToken });
+
+        await ProblemAssert.IsProblemAsync(replay, HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await rotatedClient.GetAsync("/api/v1/users/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = rotated.RefreshToken })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Two_parallel_refreshes_with_one_token_succeed_exactly_once()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = user.Auth.RefreshToken })));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Logout_takes_effect_on_the_next_request()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await user.Client.PostAsync("/api/v1/auth/logout", null)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await user.Client.GetAsync("/api/v1/users/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = user.Auth.RefreshToken })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Signing_out_another_device_bites_at_once_and_other_users_sessions_are_not_found()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        var laptop = await (await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = user.Password, deviceName = "laptop" })).ReadAsync<AuthResult>();
+        using var laptopClient = TestUser.Authorized(fixture, laptop.AccessToken);
+        var stranger = await TestUser.RegisterAsync(fixture);
+
+        var sessions = await (await user.Client.GetAsync("/api/v1/auth/sessions")).ReadAsync<List<SessionResponse>>();
+        Assert.Equal(2, sessions.Count);
+        Assert.Single(sessions, s => s.Current);
+        var laptopSession = Assert.Single(sessions, s => s.DeviceName == "laptop");
+        Assert.False(laptopSession.Current);
+
+        await ProblemAssert.IsProblemAsync(await stranger.Client.DeleteAsync($"/api/v1/auth/sessions/{laptopSession.Id}"), HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.OK, (await laptopClient.GetAsync("/api/v1/users/me")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await user.Client.DeleteAsync($"/api/v1/auth/sessions/{laptopSession.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await laptopClient.GetAsync("/api/v1/users/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await user.Client.GetAsync("/api/v1/users/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Sessions_survive_redis_losing_everything_and_a_revoked_one_stays_revoked()
+    {
+        var kept = await TestUser.RegisterAsync(fixture);
+        var revoked = await TestUser.RegisterAsync(fixture);
+        await revoked.Client.PostAsync("/api/v1/auth/logout", null);
+
+        var connection = await ConnectionMultiplexer.ConnectAsync(await fixture.GetConnectionStringAsync("cache") + ",allowAdmin=true");
+        await using (connection)
+        {
+            // FLUSHALL would also wipe other tests' state; dropping the session keys is the same loss for these two.
+            var database = connection.GetDatabase();
+            await database.KeyDeleteAsync([$"session:{SessionIdOf(kept.AccessToken):N}", $"session:{SessionIdOf(revoked.AccessToken):N}"]);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await kept.Client.GetAsync("/api/v1/users/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await revoked.Client.GetAsync("/api/v1/users/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Tampered_expired_wrong_audience_and_unsigned_tokens_are_refused()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        var sessionId = SessionIdOf(user.AccessToken);
+        var key = SigningKeyOfRunningApi();
+        var parts = user.AccessToken.Split('.');
+        var tamperedPayload = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
+            Encoding.UTF8.GetString(Base64Url.DecodeFromChars(parts[1])).Replace(user.Id.ToString(), Guid.NewGuid().ToString())));
+
+        string[] refused =
+        [
+            $"{parts[0]}.{tamperedPayload}.{parts[2]}",
+            Sign(key, user.Id, sessionId, audience: "socialchat-clients", expires: DateTime.UtcNow.AddMinutes(-5)),
+            Sign(key, user.Id, sessionId, audience: "someone-else", expires: DateTime.UtcNow.AddMinutes(5)),
+            Sign("a-different-key-that-is-long-enough-for-hs256!!", user.Id, sessionId, audience: "socialchat-clients", expires: DateTime.UtcNow.AddMinutes(5)),
+            $"{Base64Url.EncodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}"u8)}.{parts[1]}.",
+        ];
+
+        Assert.Equal(HttpStatusCode.OK, (await TestUser.Authorized(fixture, Sign(key, user.Id, sessionId, "socialchat-clients", DateTime.UtcNow.AddMinutes(5))).GetAsync("/api/v1/users/me")).StatusCode);
+        foreach (var token in refused)
+        {
+            using var client = TestUser.Authorized(fixture, token);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/users/me")).StatusCode);
+        }
+    }
+
+    private static Guid SessionIdOf(string accessToken) => Guid.Parse(new JsonWebToken(accessToken).GetClaim("sid").Value);
+
+    private string SigningKeyOfRunningApi()
+    {
+        var pid = fixture.App.GetProcessId("api")!.Value;
+        return File.ReadAllText($"/proc/{pid}/environ").Split('\0').Single(e => e.StartsWith("Jwt__SigningKey=", StringComparison.Ordinal))["Jwt__SigningKey=".Length..];
+    }
+
+    private static string Sign(string key, Guid userId, Guid sessionId, string audience, DateTime expires) =>
+        new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "socialchat",
+            Audience = audience,
+            IssuedAt = expires.AddMinutes(-10),
+            NotBefore = expires.AddMinutes(-10),
+            Expires = expires,
+            Claims = new Dictionary<string, object> { ["sub"] = userId.ToString(), ["sid"] = sessionId.ToString(), ["jti"] = Guid.NewGuid().ToString() },
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
+        });
+}

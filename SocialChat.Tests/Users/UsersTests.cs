@@ -1,0 +1,83 @@
+using SocialChat.Data.Common;
+using SocialChat.Data.Users;
+using SocialChat.Tests.Hosting;
+
+namespace SocialChat.Tests.Users;
+
+public sealed class UsersTests(SocialChatAppFixture fixture)
+{
+    [Fact]
+    public async Task A_profile_can_be_edited_within_the_rules()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+
+        var updated = await (await user.Client.PatchJsonAsync("/api/v1/users/me", new { displayName = "  Ada L.  ", bio = "Engines.", avatarUrl = "https://example.com/a.png" })).ReadAsync<UserResponse>();
+        var invalid = await user.Client.PatchJsonAsync("/api/v1/users/me", new { bio = new string('b', 281), avatarUrl = "http://example.com/a.png", displayName = new string('d', 65) });
+
+        Assert.Equal("Ada L.", updated.DisplayName);
+        Assert.Equal("Engines.", updated.Bio);
+        Assert.Equal("https://example.com/a.png", updated.AvatarUrl);
+        await ProblemAssert.IsValidationProblemAsync(invalid, "bio", "avatarUrl", "displayName");
+        var reread = await (await user.Client.GetAsync($"/api/v1/users/{user.Id}")).ReadAsync<UserResponse>();
+        Assert.Equal("Ada L.", reread.DisplayName);
+    }
+
+    [Fact]
+    public async Task An_unknown_user_is_404_and_anonymous_callers_401()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        using var anonymous = fixture.CreateHttpClient();
+
+        await ProblemAssert.IsProblemAsync(await user.Client.GetAsync($"/api/v1/users/{Guid.NewGuid()}"), HttpStatusCode.NotFound);
+        await ProblemAssert.IsProblemAsync(await anonymous.GetAsync("/api/v1/users/me"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Search_finds_by_username_or_display_name_prefix_and_pages_without_repeats()
+    {
+        var prefix = $"srch{Guid.NewGuid():N}"[..12];
+        var searcher = await TestUser.RegisterAsync(fixture);
+        var byName = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => TestUser.RegisterAsync(fixture, $"{prefix}_{i}")));
+        var byDisplayName = await TestUser.RegisterAsync(fixture, displayName: $"{prefix.ToUpperInvariant()} Person");
+
+        var seen = new List<UserResponse>();
+        string? cursor = null;
+        do
+        {
+            var page = await (await searcher.Client.GetAsync($"/api/v1/users?query={prefix.ToUpperInvariant()}&limit=2&cursor={cursor}")).ReadAsync<Page<UserResponse>>();
+            Assert.True(page.Items.Count <= 2);
+            seen.AddRange(page.Items);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(byName.Select(u => u.Id).Append(byDisplayName.Id).Order(), seen.Select(u => u.Id).Order());
+        await ProblemAssert.IsValidationProblemAsync(await searcher.Client.GetAsync("/api/v1/users?query="), "query");
+        await ProblemAssert.IsValidationProblemAsync(await searcher.Client.GetAsync($"/api/v1/users?query={prefix}&cursor=not-a-cursor"), "cursor");
+        await ProblemAssert.IsValidationProblemAsync(await searcher.Client.GetAsync($"/api/v1/users?query={prefix}&limit=101"), "limit");
+    }
+
+    [Fact]
+    public async Task Search_treats_like_wildcards_as_text()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+
+        var page = await (await user.Client.GetAsync("/api/v1/users?query=%25")).ReadAsync<Page<UserResponse>>();
+
+        Assert.Empty(page.Items);
+    }
+
+    [Fact]
+    public async Task Blocking_is_idempotent_and_refuses_self_and_unknown_users()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        var other = await TestUser.RegisterAsync(fixture);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await user.Client.PostAsync($"/api/v1/users/{other.Id}/block", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await user.Client.PostAsync($"/api/v1/users/{other.Id}/block", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await user.Client.DeleteAsync($"/api/v1/users/{other.Id}/block")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await user.Client.DeleteAsync($"/api/v1/users/{other.Id}/block")).StatusCode);
+        await ProblemAssert.IsProblemAsync(await user.Client.PostAsync($"/api/v1/users/{user.Id}/block", null), HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblemAsync(await user.Client.PostAsync($"/api/v1/users/{Guid.NewGuid()}/block", null), HttpStatusCode.NotFound);
+    }
+}
