@@ -14,5 +14,11 @@ app.MapDefaultEndpoints();
 app.MapApiReference();
 app.MapAuthApi();
 app.MapUsersApi();
+app.MapPresenceApi();
+app.MapConversationsApi();
+app.MapMessagesApi();
+app.MapFollowsApi();
+app.MapPostsApi();
+app.MapFeedApi();
 
 app.Run();

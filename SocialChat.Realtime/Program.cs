@@ -5,6 +5,10 @@ builder.AddRealtimeServices();
 
 var app = builder.Build();
 
+app.UseAuthentication();
+app.UseAuthorization();
+
 app.MapDefaultEndpoints();
+app.MapChatHub();
 
 app.Run();

@@ -4,6 +4,9 @@ using SocialChat.Api.Infrastructure;
 using SocialChat.Data;
 using SocialChat.Data.Auth;
 using SocialChat.Data.Common;
+using SocialChat.Data.Conversations;
+using SocialChat.Data.Notifications;
+using SocialChat.Data.Realtime;
 using SocialChat.Data.Users;
 
 namespace Microsoft.Extensions.Hosting;
@@ -18,6 +21,13 @@ internal static class Extensions
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddScoped<Accounts>();
+
+        // Publishes to hub clients on every Realtime node through the backplane; the Api maps no hub itself.
+        builder.AddSocialChatRealtime();
+        builder.Services.AddOptions<ConversationOptions>().BindConfiguration(ConversationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<SocialChat.Data.Conversations.Conversations>();
+        builder.Services.AddScoped<SocialChat.Data.Messages.Messages>();
+        builder.Services.AddScoped<Notifier>();
 
         // Kestrel's own loader reads endpoints, not limits: bind Kestrel:Limits (request body size and friends) here.
         builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));

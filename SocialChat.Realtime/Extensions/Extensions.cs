@@ -1,4 +1,8 @@
 using SocialChat.Data;
+using SocialChat.Data.Auth;
+using SocialChat.Data.Realtime;
+using SocialChat.Realtime.Presence;
+using MessageOperations = SocialChat.Data.Messages.Messages;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -7,5 +11,26 @@ internal static class Extensions
     public static void AddRealtimeServices(this IHostApplicationBuilder builder)
     {
         builder.AddSocialChatData();
+        builder.AddSocialChatAuthentication();
+        builder.AddSocialChatRealtime();
+
+        builder.Services.Configure<Microsoft.AspNetCore.SignalR.HubOptions>(options =>
+        {
+            options.MaximumReceiveMessageSize = 32 * 1024;
+            // Pings every 15 s keep proxies from closing idle sockets; a client silent for 30 s (two missed pings) is gone.
+            options.KeepAliveInterval = TimeSpan.FromSeconds(15);
+            options.ClientTimeoutInterval = TimeSpan.FromSeconds(30);
+            options.EnableDetailedErrors = false;
+        });
+
+        builder.Services.AddScoped<MessageOperations>();
+        builder.Services.AddHostedService<NodeHeartbeat>();
+        builder.Services.AddHostedService<SessionRevocationListener>();
+    }
+
+    public static WebApplication MapChatHub(this WebApplication app)
+    {
+        app.MapHub<ChatHub>("/hubs/chat");
+        return app;
     }
 }

@@ -1,6 +1,8 @@
 using SocialChat.Data;
+using SocialChat.Data.Realtime;
 using SocialChat.Worker.FanOut;
 using SocialChat.Worker.Migrations;
+using SocialChat.Worker.Presence;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -15,5 +17,9 @@ internal static class Extensions
         builder.Services.AddHealthChecks().AddCheck<DatabaseMigrationHealthCheck>("migrations");
 
         builder.Services.AddHostedService<TimelineFanOut>();
+
+        // The sweep announces PresenceChanged to hub clients through the backplane.
+        builder.AddSocialChatRealtime();
+        builder.Services.AddHostedService<DeadNodeSweeper>();
     }
 }

@@ -1,0 +1,77 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using SocialChat.Data.Auth;
+using SocialChat.Data.Common;
+using SocialChat.Data.Conversations;
+using ConversationOperations = SocialChat.Data.Conversations.Conversations;
+
+namespace SocialChat.Api.Conversations;
+
+public static class ConversationsApi
+{
+    public static IEndpointRouteBuilder MapConversationsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/conversations").WithTags("Conversations").RequireAuthorization();
+
+        api.MapPost("/direct", OpenDirectAsync).WithName("OpenDirectConversation").WithSummary("Open (or get) the direct conversation with a user");
+        api.MapPost("/groups", CreateGroupAsync).WithName("CreateGroup").WithSummary("Create a group; the creator is its owner");
+        api.MapGet("/", ListAsync).WithName("ListConversations").WithSummary("My conversations, most recent activity first");
+        api.MapGet("/{id:guid}", GetAsync).WithName("GetConversation").WithSummary("One of my conversations");
+        api.MapPatch("/{id:guid}", RenameAsync).WithName("RenameGroup").WithSummary("Rename a group (owner or admin)");
+        api.MapPost("/{id:guid}/members", AddMembersAsync).WithName("AddMembers").WithSummary("Add members to a group (owner or admin)");
+        api.MapDelete("/{id:guid}/members/{userId:guid}", RemoveMemberAsync).WithName("RemoveMember").WithSummary("Remove a member, or leave");
+        api.MapPatch("/{id:guid}/members/{userId:guid}", ChangeRoleAsync).WithName("ChangeMemberRole").WithSummary("Make a member admin or member (owner)");
+        api.MapGet("/{id:guid}/members", ListMembersAsync).WithName("ListMembers").WithSummary("The members, in joining order");
+
+        return app;
+    }
+
+    public static async Task<Results<Created<ConversationResponse>, Ok<ConversationResponse>, ProblemHttpResult>> OpenDirectAsync(
+        OpenDirectRequest request, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken)
+    {
+        var result = await conversations.OpenDirectAsync(user.GetUserId(), request.UserId, cancellationToken);
+        if (!result.IsSuccess)
+        {
+            return result.Error.ToProblem();
+        }
+
+        var (conversation, created) = result.Value;
+        return created ? TypedResults.Created($"/api/v1/conversations/{conversation.Id}", conversation) : TypedResults.Ok(conversation);
+    }
+
+    public static async Task<Results<Created<ConversationResponse>, ProblemHttpResult>> CreateGroupAsync(
+        CreateGroupRequest request, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken)
+    {
+        var result = await conversations.CreateGroupAsync(user.GetUserId(), request, cancellationToken);
+        return result.IsSuccess ? TypedResults.Created($"/api/v1/conversations/{result.Value.Id}", result.Value) : result.Error.ToProblem();
+    }
+
+    public static async Task<Results<Ok<Page<ConversationResponse>>, ProblemHttpResult>> ListAsync(
+        [FromQuery] string? cursor, [FromQuery] int? limit, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken) =>
+        (await conversations.ListAsync(user.GetUserId(), cursor, limit, cancellationToken)).ToOkOrProblem();
+
+    public static async Task<Results<Ok<ConversationResponse>, ProblemHttpResult>> GetAsync(
+        Guid id, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken) =>
+        (await conversations.GetAsync(user.GetUserId(), id, cancellationToken)).ToOkOrProblem();
+
+    public static async Task<Results<Ok<ConversationResponse>, ProblemHttpResult>> RenameAsync(
+        Guid id, RenameRequest request, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken) =>
+        (await conversations.RenameAsync(user.GetUserId(), id, request, cancellationToken)).ToOkOrProblem();
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> AddMembersAsync(
+        Guid id, AddMembersRequest request, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken) =>
+        (await conversations.AddMembersAsync(user.GetUserId(), id, request, cancellationToken)).ToNoContentOrProblem();
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> RemoveMemberAsync(
+        Guid id, Guid userId, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken) =>
+        (await conversations.RemoveMemberAsync(user.GetUserId(), id, userId, cancellationToken)).ToNoContentOrProblem();
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> ChangeRoleAsync(
+        Guid id, Guid userId, ChangeRoleRequest request, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken) =>
+        (await conversations.ChangeRoleAsync(user.GetUserId(), id, userId, request, cancellationToken)).ToNoContentOrProblem();
+
+    public static async Task<Results<Ok<Page<MemberResponse>>, ProblemHttpResult>> ListMembersAsync(
+        Guid id, [FromQuery] string? cursor, [FromQuery] int? limit, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken) =>
+        (await conversations.ListMembersAsync(user.GetUserId(), id, cursor, limit, cancellationToken)).ToOkOrProblem();
+}

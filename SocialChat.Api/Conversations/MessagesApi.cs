@@ -1,0 +1,55 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using SocialChat.Data.Auth;
+using SocialChat.Data.Common;
+using SocialChat.Data.Messages;
+using MessageOperations = SocialChat.Data.Messages.Messages;
+
+namespace SocialChat.Api.Conversations;
+
+public static class MessagesApi
+{
+    public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/conversations/{id:guid}").WithTags("Messages").RequireAuthorization();
+
+        api.MapGet("/messages", HistoryAsync).WithName("GetMessages").WithSummary("History: ?before=SEQ newest first (default), ?after=SEQ oldest first (catch-up)");
+        api.MapPost("/messages", SendAsync).WithName("SendMessage").WithSummary("Send a message; the same clientMessageId again returns the same message");
+        api.MapPatch("/messages/{seq:long}", EditAsync).WithName("EditMessage").WithSummary("Edit your message");
+        api.MapDelete("/messages/{seq:long}", DeleteAsync).WithName("DeleteMessage").WithSummary("Delete a message, leaving a tombstone");
+        api.MapPost("/read", MarkReadAsync).WithName("MarkRead").WithSummary("Move my read marker forward");
+
+        return app;
+    }
+
+    public static async Task<Results<Ok<Page<MessageResponse>>, ProblemHttpResult>> HistoryAsync(
+        Guid id, [FromQuery] long? before, [FromQuery] long? after, [FromQuery] string? cursor, [FromQuery] int? limit,
+        ClaimsPrincipal user, MessageOperations messages, CancellationToken cancellationToken) =>
+        (await messages.HistoryAsync(user.GetUserId(), id, before, after, cursor, limit, cancellationToken)).ToOkOrProblem();
+
+    public static async Task<Results<Created<MessageResponse>, Ok<MessageResponse>, ProblemHttpResult>> SendAsync(
+        Guid id, SendMessageRequest request, ClaimsPrincipal user, MessageOperations messages, CancellationToken cancellationToken)
+    {
+        var result = await messages.SendAsync(user.GetUserId(), id, request, cancellationToken);
+        if (!result.IsSuccess)
+        {
+            return result.Error.ToProblem();
+        }
+
+        var (message, created) = result.Value;
+        return created ? TypedResults.Created($"/api/v1/conversations/{id}/messages/{message.Seq}", message) : TypedResults.Ok(message);
+    }
+
+    public static async Task<Results<Ok<MessageResponse>, ProblemHttpResult>> EditAsync(
+        Guid id, long seq, EditMessageRequest request, ClaimsPrincipal user, MessageOperations messages, CancellationToken cancellationToken) =>
+        (await messages.EditAsync(user.GetUserId(), id, seq, request, cancellationToken)).ToOkOrProblem();
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        Guid id, long seq, ClaimsPrincipal user, MessageOperations messages, CancellationToken cancellationToken) =>
+        (await messages.DeleteAsync(user.GetUserId(), id, seq, cancellationToken)).ToNoContentOrProblem();
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> MarkReadAsync(
+        Guid id, MarkReadRequest request, ClaimsPrincipal user, MessageOperations messages, CancellationToken cancellationToken) =>
+        (await messages.MarkReadAsync(user.GetUserId(), id, request.Seq, cancellationToken)).ToNoContentOrProblem();
+}

@@ -1,0 +1,8 @@
+using SocialChat.Data.Infrastructure;
+using SocialChat.Data.Notifications;
+using SocialChat.Data.Social;
+
+namespace SocialChat.Api.Social;
+
+/// <summary>What the social handlers need, as one [AsParameters] record.</summary>
+public sealed record SocialServices(SocialDbContext Db, Notifier Notifier, HomeFeed HomeFeed);

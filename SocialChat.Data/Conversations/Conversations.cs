@@ -1,0 +1,346 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SocialChat.Data.Common;
+using SocialChat.Data.Infrastructure;
+using SocialChat.Data.Users;
+
+namespace SocialChat.Data.Conversations;
+
+/// <summary>
+/// Direct and group conversations and their members: one method per use case. A conversation the caller
+/// is not a member of does not exist for them (404), whatever they try.
+/// </summary>
+public sealed class Conversations(SocialDbContext db, IConversationEvents events, IOptions<ConversationOptions> options)
+{
+    public const int MaxTitleLength = 100;
+
+    private static readonly DomainError NotFound = new DomainError.NotFound("Conversation not found.");
+
+    /// <summary>Exactly one per pair, even when both open it at once: the unique direct key decides.</summary>
+    public async Task<Result<(ConversationResponse Conversation, bool Created)>> OpenDirectAsync(Guid userId, Guid otherUserId, CancellationToken cancellationToken)
+    {
+        if (otherUserId == userId)
+        {
+            return DomainError.Invalid.Field("userId", "A direct conversation needs another user.");
+        }
+
+        if (!await db.Users.AnyAsync(u => u.Id == otherUserId, cancellationToken))
+        {
+            return new DomainError.NotFound("User not found.");
+        }
+
+        if (await db.EitherBlocksAsync(userId, otherUserId, cancellationToken))
+        {
+            return new DomainError.Forbidden("You cannot message this user.");
+        }
+
+        var directKey = DirectKeyOf(userId, otherUserId);
+        if (await FindDirectAsync(directKey, userId, cancellationToken) is { } existing)
+        {
+            return (existing, false);
+        }
+
+        var conversation = new Conversation { Kind = ConversationKind.Direct, DirectKey = directKey, MemberCount = 2 };
+        db.Conversations.Add(conversation);
+        db.ConversationMembers.AddRange(
+            new ConversationMember { ConversationId = conversation.Id, UserId = userId, Role = MemberRole.Member },
+            new ConversationMember { ConversationId = conversation.Id, UserId = otherUserId, Role = MemberRole.Member });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            db.ChangeTracker.Clear();
+            return (await FindDirectAsync(directKey, userId, cancellationToken)
+                ?? throw new InvalidOperationException("The direct conversation that won the race is missing."), false);
+        }
+
+        await events.MembershipChangedAsync(conversation.Id, [userId, otherUserId], []);
+        return (await ViewAsync(conversation.Id, userId, cancellationToken), true);
+    }
+
+    public async Task<Result<ConversationResponse>> CreateGroupAsync(Guid ownerId, CreateGroupRequest request, CancellationToken cancellationToken)
+    {
+        var title = request.Title?.Trim();
+        if (string.IsNullOrEmpty(title) || title.Length > MaxTitleLength)
+        {
+            return DomainError.Invalid.Field("title", $"The title must be 1–{MaxTitleLength} characters.");
+        }
+
+        var memberIds = (request.MemberIds ?? []).Where(id => id != ownerId).Distinct().ToList();
+        if (memberIds.Count + 1 > options.Value.MaxGroupMembers)
+        {
+            return DomainError.Invalid.Field("memberIds", $"A group has at most {options.Value.MaxGroupMembers} members.");
+        }
+
+        if (await UnknownUsersAsync(memberIds, cancellationToken) is { Count: > 0 } unknown)
+        {
+            return DomainError.Invalid.Field("memberIds", $"These users do not exist: {string.Join(", ", unknown)}.");
+        }
+
+        var conversation = new Conversation { Kind = ConversationKind.Group, Title = title, MemberCount = memberIds.Count + 1 };
+        db.Conversations.Add(conversation);
+        db.ConversationMembers.Add(new ConversationMember { ConversationId = conversation.Id, UserId = ownerId, Role = MemberRole.Owner });
+        db.ConversationMembers.AddRange(memberIds.Select(id => new ConversationMember { ConversationId = conversation.Id, UserId = id, Role = MemberRole.Member }));
+        await db.SaveChangesAsync(cancellationToken);
+
+        await events.MembershipChangedAsync(conversation.Id, [ownerId, .. memberIds], []);
+        return await ViewAsync(conversation.Id, ownerId, cancellationToken);
+    }
+
+    /// <summary>My conversations, most recent activity first.</summary>
+    public async Task<Result<Page<ConversationResponse>>> ListAsync(Guid userId, string? cursor, int? limit, CancellationToken cancellationToken)
+    {
+        var pageSize = Paging.Resolve(limit, cursor, out ActivityPosition? after, out var error);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var mine = db.Conversations.Where(c => db.ConversationMembers.Any(m => m.ConversationId == c.Id && m.UserId == userId));
+        if (after is not null)
+        {
+            mine = mine.Where(c => c.UpdatedAt < after.UpdatedAt || (c.UpdatedAt == after.UpdatedAt && c.Id < after.Id));
+        }
+
+        var pageIds = await mine.OrderByDescending(c => c.UpdatedAt).ThenByDescending(c => c.Id)
+            .Select(c => c.Id).Take(pageSize + 1).ToListAsync(cancellationToken);
+        var ids = pageIds.Take(pageSize).ToList();
+        var views = (await ConversationViews.LoadAsync(db, db.ConversationMembers.Where(m => m.UserId == userId && ids.Contains(m.ConversationId)), cancellationToken))
+            .Select(v => v.Conversation)
+            .OrderByDescending(c => c.UpdatedAt).ThenByDescending(c => c.Id, GuidOrder.Instance).ToList();
+        var next = pageIds.Count > pageSize ? Cursor.Encode(new ActivityPosition(views[^1].UpdatedAt, views[^1].Id)) : null;
+        return new Page<ConversationResponse>(views, next);
+    }
+
+    public async Task<Result<ConversationResponse>> GetAsync(Guid userId, Guid conversationId, CancellationToken cancellationToken) =>
+        await ConversationViews.LoadOneAsync(db, conversationId, userId, cancellationToken) is { } view ? view : NotFound;
+
+    public async Task<Result<ConversationResponse>> RenameAsync(Guid userId, Guid conversationId, RenameRequest request, CancellationToken cancellationToken)
+    {
+        var title = request.Title?.Trim();
+        if (string.IsNullOrEmpty(title) || title.Length > MaxTitleLength)
+        {
+            return DomainError.Invalid.Field("title", $"The title must be 1–{MaxTitleLength} characters.");
+        }
+
+        var access = await GroupAccessAsync(userId, conversationId, MemberRole.Admin, cancellationToken);
+        if (access is not null)
+        {
+            return access;
+        }
+
+        await db.Conversations.Where(c => c.Id == conversationId).ExecuteUpdateAsync(s => s.SetProperty(c => c.Title, title), cancellationToken);
+        await events.ConversationChangedAsync(conversationId, await MemberIdsAsync(conversationId, cancellationToken));
+        return await ViewAsync(conversationId, userId, cancellationToken);
+    }
+
+    public async Task<Result<bool>> AddMembersAsync(Guid userId, Guid conversationId, AddMembersRequest request, CancellationToken cancellationToken)
+    {
+        var access = await GroupAccessAsync(userId, conversationId, MemberRole.Admin, cancellationToken);
+        if (access is not null)
+        {
+            return access;
+        }
+
+        var userIds = (request.UserIds ?? []).Distinct().ToArray();
+        if (userIds.Length == 0)
+        {
+            return DomainError.Invalid.Field("userIds", "Name at least one user to add.");
+        }
+
+        if (await UnknownUsersAsync(userIds, cancellationToken) is { Count: > 0 } unknown)
+        {
+            return DomainError.Invalid.Field("userIds", $"These users do not exist: {string.Join(", ", unknown)}.");
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Locks the conversation row, so concurrent additions cannot together pass the member limit.
+        var conversation = await db.Conversations.FromSql($"SELECT * FROM conversations WHERE id = {conversationId} FOR UPDATE").SingleAsync(cancellationToken);
+        var added = await db.Database.SqlQuery<Guid>($"""
+            INSERT INTO conversation_members (conversation_id, user_id, role, joined_at, last_read_seq)
+            SELECT {conversationId}, candidate, 'Member', now(), {conversation.LastSeq} FROM unnest({userIds}) AS candidate
+            ON CONFLICT DO NOTHING
+            RETURNING user_id AS "Value"
+            """).ToListAsync(cancellationToken);
+        if (conversation.MemberCount + added.Count > options.Value.MaxGroupMembers)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return DomainError.Invalid.Field("userIds", $"A group has at most {options.Value.MaxGroupMembers} members.");
+        }
+
+        await db.Conversations.Where(c => c.Id == conversationId)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.MemberCount, c => c.MemberCount + added.Count), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+
+        if (added.Count > 0)
+        {
+            await events.MembershipChangedAsync(conversationId, added, []);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Owner/admin remove others (an admin only plain members); anyone may remove themself (leave). When the
+    /// owner leaves, the longest-standing admin, else member, becomes owner.
+    /// </summary>
+    public async Task<Result<bool>> RemoveMemberAsync(Guid userId, Guid conversationId, Guid memberId, CancellationToken cancellationToken)
+    {
+        var caller = await Membership.FindAsync(db, userId, conversationId, cancellationToken);
+        if (caller is null)
+        {
+            return NotFound;
+        }
+
+        if (caller.Value.Kind == ConversationKind.Direct)
+        {
+            return new DomainError.Invalid(new Dictionary<string, string[]>(), "A direct conversation's members cannot change.");
+        }
+
+        var target = memberId == userId ? caller : await Membership.FindAsync(db, memberId, conversationId, cancellationToken);
+        if (target is null)
+        {
+            return new DomainError.NotFound("That user is not a member.");
+        }
+
+        if (memberId != userId && !(caller.Value.Role == MemberRole.Owner || (caller.Value.Role == MemberRole.Admin && target.Value.Role == MemberRole.Member)))
+        {
+            return new DomainError.Forbidden("Only the owner, or an admin for plain members, can remove someone.");
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.ConversationMembers.Where(m => m.ConversationId == conversationId && m.UserId == memberId).ExecuteDeleteAsync(cancellationToken);
+        await db.Conversations.Where(c => c.Id == conversationId)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.MemberCount, c => c.MemberCount - 1), cancellationToken);
+        if (target.Value.Role == MemberRole.Owner)
+        {
+            var heir = await db.ConversationMembers.Where(m => m.ConversationId == conversationId)
+                .OrderBy(m => m.Role == MemberRole.Admin ? 0 : 1).ThenBy(m => m.JoinedAt).Select(m => (Guid?)m.UserId).FirstOrDefaultAsync(cancellationToken);
+            if (heir is not null)
+            {
+                await db.ConversationMembers.Where(m => m.ConversationId == conversationId && m.UserId == heir)
+                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.Role, MemberRole.Owner), cancellationToken);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        await events.MembershipChangedAsync(conversationId, [], [memberId]);
+        return true;
+    }
+
+    public async Task<Result<bool>> ChangeRoleAsync(Guid userId, Guid conversationId, Guid memberId, ChangeRoleRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Role is not (MemberRole.Admin or MemberRole.Member))
+        {
+            return DomainError.Invalid.Field("role", "The role must be admin or member.");
+        }
+
+        var access = await GroupAccessAsync(userId, conversationId, MemberRole.Owner, cancellationToken);
+        if (access is not null)
+        {
+            return access;
+        }
+
+        if (memberId == userId)
+        {
+            return DomainError.Invalid.Field("role", "The owner's role cannot change; the owner hands over by leaving.");
+        }
+
+        var changed = await db.ConversationMembers.Where(m => m.ConversationId == conversationId && m.UserId == memberId)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Role, request.Role.Value), cancellationToken);
+        return changed == 1 ? true : new DomainError.NotFound("That user is not a member.");
+    }
+
+    public async Task<Result<Page<MemberResponse>>> ListMembersAsync(Guid userId, Guid conversationId, string? cursor, int? limit, CancellationToken cancellationToken)
+    {
+        var pageSize = Paging.Resolve(limit, cursor, out MemberPosition? after, out var error);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (await Membership.FindAsync(db, userId, conversationId, cancellationToken) is null)
+        {
+            return NotFound;
+        }
+
+        var members = db.ConversationMembers.Where(m => m.ConversationId == conversationId);
+        if (after is not null)
+        {
+            members = members.Where(m => m.JoinedAt > after.JoinedAt || (m.JoinedAt == after.JoinedAt && m.UserId > after.UserId));
+        }
+
+        var rows = await members.OrderBy(m => m.JoinedAt).ThenBy(m => m.UserId).Take(pageSize + 1)
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { Member = m, User = u })
+            .AsNoTracking().ToListAsync(cancellationToken);
+        var items = rows.Take(pageSize).Select(r => new MemberResponse(UserResponse.From(r.User), r.Member.Role, r.Member.JoinedAt, r.Member.LastReadSeq)).ToList();
+        var next = rows.Count > pageSize ? Cursor.Encode(new MemberPosition(items[^1].JoinedAt, items[^1].User.Id)) : null;
+        return new Page<MemberResponse>(items, next);
+    }
+
+    private async Task<DomainError?> GroupAccessAsync(Guid userId, Guid conversationId, MemberRole required, CancellationToken cancellationToken)
+    {
+        var membership = await Membership.FindAsync(db, userId, conversationId, cancellationToken);
+        if (membership is null)
+        {
+            return NotFound;
+        }
+
+        if (membership.Value.Kind == ConversationKind.Direct)
+        {
+            return new DomainError.Invalid(new Dictionary<string, string[]>(), "A direct conversation has no title, roles or member changes.");
+        }
+
+        return membership.Value.Role >= required ? null : new DomainError.Forbidden($"Only a group {required.ToString().ToLowerInvariant()} can do that.");
+    }
+
+    private async Task<ConversationResponse?> FindDirectAsync(string directKey, Guid userId, CancellationToken cancellationToken)
+    {
+        var id = await db.Conversations.Where(c => c.DirectKey == directKey).Select(c => (Guid?)c.Id).SingleOrDefaultAsync(cancellationToken);
+        return id is null ? null : await ConversationViews.LoadOneAsync(db, id.Value, userId, cancellationToken);
+    }
+
+    private async Task<ConversationResponse> ViewAsync(Guid conversationId, Guid userId, CancellationToken cancellationToken) =>
+        await ConversationViews.LoadOneAsync(db, conversationId, userId, cancellationToken)
+        ?? throw new InvalidOperationException($"Conversation {conversationId} vanished for its member {userId}.");
+
+    private async Task<List<Guid>> UnknownUsersAsync(IReadOnlyCollection<Guid> userIds, CancellationToken cancellationToken)
+    {
+        var known = await db.Users.Where(u => userIds.Contains(u.Id)).Select(u => u.Id).ToListAsync(cancellationToken);
+        return [.. userIds.Except(known)];
+    }
+
+    internal Task<List<Guid>> MemberIdsAsync(Guid conversationId, CancellationToken cancellationToken) =>
+        db.ConversationMembers.Where(m => m.ConversationId == conversationId).Select(m => m.UserId).ToListAsync(cancellationToken);
+
+    private static string DirectKeyOf(Guid a, Guid b) => string.CompareOrdinal(a.ToString(), b.ToString()) < 0 ? $"{a}:{b}" : $"{b}:{a}";
+
+    private sealed record ActivityPosition(DateTime UpdatedAt, Guid Id);
+
+    private sealed record MemberPosition(DateTime JoinedAt, Guid UserId);
+}
+
+/// <summary>The caller's role and the conversation's kind, or null when the caller is not a member.</summary>
+internal static class Membership
+{
+    public static async Task<(MemberRole Role, ConversationKind Kind)?> FindAsync(
+        SocialDbContext db, Guid userId, Guid conversationId, CancellationToken cancellationToken)
+    {
+        var membership = await db.ConversationMembers
+            .Where(m => m.ConversationId == conversationId && m.UserId == userId)
+            .Join(db.Conversations, m => m.ConversationId, c => c.Id, (m, c) => new { m.Role, c.Kind })
+            .SingleOrDefaultAsync(cancellationToken);
+        return membership is null ? null : (membership.Role, membership.Kind);
+    }
+}
+
+/// <summary>Orders ids as PostgreSQL does (byte order, which is the order of their text form).</summary>
+internal sealed class GuidOrder : IComparer<Guid>
+{
+    public static readonly GuidOrder Instance = new();
+
+    public int Compare(Guid x, Guid y) => string.CompareOrdinal(x.ToString("N"), y.ToString("N"));
+}

@@ -1,0 +1,276 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using SocialChat.Data.Common;
+using SocialChat.Data.Conversations;
+using SocialChat.Data.Infrastructure;
+using SocialChat.Data.Users;
+
+namespace SocialChat.Data.Messages;
+
+/// <summary>
+/// Sending, editing, deleting and reading messages: the one implementation behind both the REST door and
+/// the hub. A message is committed before anyone is told of it.
+/// </summary>
+public sealed class Messages(SocialDbContext db, IConversationEvents events)
+{
+    public const int MaxBodyLength = 4000;
+
+    private static readonly DomainError NotFound = new DomainError.NotFound("Conversation not found.");
+
+    /// <summary>
+    /// Takes the next seq by bumping the conversation's counter in the insert's transaction: the row lock
+    /// serialises concurrent senders, so seq has no gaps and no duplicates. The same clientMessageId from the
+    /// same sender returns the message stored the first time, also when both requests race: the loser's
+    /// insert hits the idempotency index, its transaction (and its seq) rolls back, and it reads the winner's.
+    /// </summary>
+    public async Task<Result<SentMessage>> SendAsync(Guid senderId, Guid conversationId, SendMessageRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ClientMessageId == Guid.Empty)
+        {
+            return DomainError.Invalid.Field("clientMessageId", "A client-made UUID is required, so a retried send is not stored twice.");
+        }
+
+        var body = TextInput.Normalize(request.Body, "body", MaxBodyLength);
+        if (!body.IsSuccess)
+        {
+            return body.Error;
+        }
+
+        var conversation = await db.Conversations.AsNoTracking()
+            .Where(c => c.Id == conversationId && db.ConversationMembers.Any(m => m.ConversationId == c.Id && m.UserId == senderId))
+            .Select(c => new { c.Kind, c.LastSeq })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (conversation is null)
+        {
+            return NotFound;
+        }
+
+        if (await FindSentAsync(conversationId, senderId, request.ClientMessageId, cancellationToken) is { } earlier)
+        {
+            return new SentMessage(earlier, Created: false);
+        }
+
+        if (request.ReplyToSeq is { } replyTo && (replyTo < 1 || replyTo > conversation.LastSeq))
+        {
+            return DomainError.Invalid.Field("replyToSeq", "replyToSeq must be the seq of a message in this conversation.");
+        }
+
+        if (conversation.Kind == ConversationKind.Direct && await OtherMemberBlocksAsync(conversationId, senderId, cancellationToken))
+        {
+            return new DomainError.Forbidden("You cannot message this user.");
+        }
+
+        var message = await InsertAsync(senderId, conversationId, request, body.Value, cancellationToken);
+        if (message is null)
+        {
+            var winner = await FindSentAsync(conversationId, senderId, request.ClientMessageId, cancellationToken)
+                ?? throw new InvalidOperationException("The concurrent send that won the idempotency race is missing.");
+            return new SentMessage(winner, Created: false);
+        }
+
+        var sent = MessageResponse.From(message);
+        await events.MessageReceivedAsync(sent);
+        return new SentMessage(sent, Created: true);
+    }
+
+    public async Task<Result<MessageResponse>> EditAsync(Guid userId, Guid conversationId, long seq, EditMessageRequest request, CancellationToken cancellationToken)
+    {
+        var body = TextInput.Normalize(request.Body, "body", MaxBodyLength);
+        if (!body.IsSuccess)
+        {
+            return body.Error;
+        }
+
+        var message = await FindForChangeAsync(userId, conversationId, seq, cancellationToken);
+        if (!message.IsSuccess)
+        {
+            return message.Error;
+        }
+
+        var target = message.Value.Message;
+        if (target.SenderId != userId)
+        {
+            return new DomainError.Forbidden("Only the sender can edit a message.");
+        }
+
+        if (target.DeletedAt is not null)
+        {
+            return new DomainError.Conflict("A deleted message cannot be edited.");
+        }
+
+        target.Body = body.Value;
+        target.EditedAt = DateTime.UtcNow;
+        await db.SaveChangesAsync(cancellationToken);
+
+        var edited = MessageResponse.From(target);
+        await events.MessageEditedAsync(edited);
+        return edited;
+    }
+
+    /// <summary>By the sender, or a group owner/admin. Leaves a tombstone, so seq keeps no gap; deleting twice is fine.</summary>
+    public async Task<Result<bool>> DeleteAsync(Guid userId, Guid conversationId, long seq, CancellationToken cancellationToken)
+    {
+        var message = await FindForChangeAsync(userId, conversationId, seq, cancellationToken);
+        if (!message.IsSuccess)
+        {
+            return message.Error;
+        }
+
+        var (target, role, kind) = message.Value;
+        if (target.SenderId != userId && !(kind == ConversationKind.Group && role is MemberRole.Owner or MemberRole.Admin))
+        {
+            return new DomainError.Forbidden("Only the sender, or a group owner or admin, can delete a message.");
+        }
+
+        if (target.DeletedAt is not null)
+        {
+            return true;
+        }
+
+        target.Body = null;
+        target.DeletedAt = DateTime.UtcNow;
+        await db.SaveChangesAsync(cancellationToken);
+        await events.MessageDeletedAsync(conversationId, seq);
+        return true;
+    }
+
+    /// <summary>
+    /// <c>before</c>: newest first below that seq (the default, from the newest). <c>after</c>: oldest first
+    /// above it — the catch-up after a reconnect. <c>cursor</c> is a previous page's nextCursor.
+    /// </summary>
+    public async Task<Result<Page<MessageResponse>>> HistoryAsync(
+        Guid userId, Guid conversationId, long? before, long? after, string? cursor, int? limit, CancellationToken cancellationToken)
+    {
+        var pageSize = Paging.Resolve(limit, cursor, out HistoryPosition? position, out var error);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (position is not null)
+        {
+            (before, after) = (position.Before, position.After);
+        }
+
+        if (before is not null && after is not null)
+        {
+            return DomainError.Invalid.Field("before", "Give either before or after, not both.");
+        }
+
+        if (before is < 1 || after is < 0)
+        {
+            return DomainError.Invalid.Field(before is not null ? "before" : "after", "before must be at least 1 and after at least 0.");
+        }
+
+        if (!await db.ConversationMembers.AnyAsync(m => m.ConversationId == conversationId && m.UserId == userId, cancellationToken))
+        {
+            return NotFound;
+        }
+
+        var inConversation = db.Messages.AsNoTracking().Where(m => m.ConversationId == conversationId);
+        var rows = after is { } afterSeq
+            ? await inConversation.Where(m => m.Seq > afterSeq).OrderBy(m => m.Seq).Take(pageSize + 1).ToListAsync(cancellationToken)
+            : await inConversation.Where(m => before == null || m.Seq < before).OrderByDescending(m => m.Seq).Take(pageSize + 1).ToListAsync(cancellationToken);
+
+        var items = rows.Take(pageSize).Select(MessageResponse.From).ToList();
+        string? next = null;
+        if (rows.Count > pageSize)
+        {
+            next = Cursor.Encode(after is not null ? new HistoryPosition(null, items[^1].Seq) : new HistoryPosition(items[^1].Seq, null));
+        }
+
+        return new Page<MessageResponse>(items, next);
+    }
+
+    /// <summary>The read marker only moves forward and never past the last message; others get a receipt when it moved.</summary>
+    public async Task<Result<bool>> MarkReadAsync(Guid userId, Guid conversationId, long seq, CancellationToken cancellationToken)
+    {
+        if (seq < 0)
+        {
+            return DomainError.Invalid.Field("seq", "seq must not be negative.");
+        }
+
+        if (!await db.ConversationMembers.AnyAsync(m => m.ConversationId == conversationId && m.UserId == userId, cancellationToken))
+        {
+            return NotFound;
+        }
+
+        var marker = await db.Database.SqlQuery<long>($"""
+            UPDATE conversation_members AS m
+            SET last_read_seq = LEAST({seq}, c.last_seq)
+            FROM conversations AS c
+            WHERE c.id = m.conversation_id AND m.conversation_id = {conversationId} AND m.user_id = {userId}
+              AND m.last_read_seq < LEAST({seq}, c.last_seq)
+            RETURNING m.last_read_seq AS "Value"
+            """).ToListAsync(cancellationToken);
+        if (marker.Count == 1)
+        {
+            await events.ReadReceiptAsync(conversationId, userId, marker[0]);
+        }
+
+        return true;
+    }
+
+    private async Task<Message?> InsertAsync(Guid senderId, Guid conversationId, SendMessageRequest request, string body, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var now = DateTime.UtcNow;
+        var seq = (await db.Database.SqlQuery<long>(
+            $"UPDATE conversations SET last_seq = last_seq + 1, updated_at = {now} WHERE id = {conversationId} RETURNING last_seq AS \"Value\"")
+            .ToListAsync(cancellationToken)).Single();
+        var message = new Message
+        {
+            ConversationId = conversationId,
+            Seq = seq,
+            SenderId = senderId,
+            ClientMessageId = request.ClientMessageId,
+            Body = body,
+            ReplyToSeq = request.ReplyToSeq,
+            CreatedAt = now,
+        };
+        db.Messages.Add(message);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            db.ChangeTracker.Clear();
+            return null;
+        }
+
+        // Sending implies having read up to one's own message.
+        await db.ConversationMembers
+            .Where(m => m.ConversationId == conversationId && m.UserId == senderId && m.LastReadSeq < seq)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.LastReadSeq, seq), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return message;
+    }
+
+    private async Task<MessageResponse?> FindSentAsync(Guid conversationId, Guid senderId, Guid clientMessageId, CancellationToken cancellationToken) =>
+        await db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == conversationId && m.SenderId == senderId && m.ClientMessageId == clientMessageId)
+            .Select(m => MessageResponse.From(m))
+            .SingleOrDefaultAsync(cancellationToken);
+
+    private async Task<bool> OtherMemberBlocksAsync(Guid conversationId, Guid senderId, CancellationToken cancellationToken)
+    {
+        var otherId = await db.ConversationMembers.Where(m => m.ConversationId == conversationId && m.UserId != senderId)
+            .Select(m => m.UserId).SingleOrDefaultAsync(cancellationToken);
+        return await db.EitherBlocksAsync(senderId, otherId, cancellationToken);
+    }
+
+    private async Task<Result<(Message Message, MemberRole Role, ConversationKind Kind)>> FindForChangeAsync(
+        Guid userId, Guid conversationId, long seq, CancellationToken cancellationToken)
+    {
+        var membership = await Membership.FindAsync(db, userId, conversationId, cancellationToken);
+        if (membership is null)
+        {
+            return NotFound;
+        }
+
+        var message = await db.Messages.SingleOrDefaultAsync(m => m.ConversationId == conversationId && m.Seq == seq, cancellationToken);
+        return message is null ? new DomainError.NotFound("Message not found.") : (message, membership.Value.Role, membership.Value.Kind);
+    }
+}

@@ -1,0 +1,109 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SocialChat.Data.Auth;
+using SocialChat.Data.Common;
+using SocialChat.Data.Infrastructure;
+using SocialChat.Data.Messages;
+using MessageOperations = SocialChat.Data.Messages.Messages;
+
+namespace SocialChat.Data.Realtime;
+
+/// <summary>
+/// The realtime door, <c>/hubs/chat</c>: each method validates, calls the same domain operation the REST
+/// door calls, and returns its result or a HubException saying which rule refused it. It lives beside the
+/// domain so that the Api and the Worker can address its clients through <c>IHubContext</c> and the backplane.
+/// </summary>
+[Authorize]
+public sealed class ChatHub(
+    SocialDbContext db,
+    MessageOperations messages,
+    PresenceTracker presence,
+    TypingThrottle typing,
+    ConnectionRegistry connections,
+    IOptions<PresenceOptions> presenceOptions) : Hub<IChatClient>
+{
+    private Guid UserId => Context.User!.GetUserId();
+
+    public override async Task OnConnectedAsync()
+    {
+        var userId = UserId;
+        var conversationIds = await db.ConversationMembers.Where(m => m.UserId == userId).Select(m => m.ConversationId).ToListAsync(Context.ConnectionAborted);
+        await Groups.AddToGroupAsync(Context.ConnectionId, ChatGroups.User(userId), Context.ConnectionAborted);
+        foreach (var conversationId in conversationIds)
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, ChatGroups.Conversation(conversationId), Context.ConnectionAborted);
+        }
+
+        connections.Add(Context.User!.GetSessionId(), Context);
+        await presence.ConnectedAsync(connections.NodeId, Context.ConnectionId, userId);
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        connections.Remove(Context.User!.GetSessionId(), Context.ConnectionId);
+        await presence.DisconnectedAsync(connections.NodeId, Context.ConnectionId, UserId);
+    }
+
+    public async Task<MessageResponse> SendMessage(Guid conversationId, Guid clientMessageId, string? body, long? replyToSeq)
+    {
+        var result = await messages.SendAsync(UserId, conversationId, new SendMessageRequest(clientMessageId, body, replyToSeq), Context.ConnectionAborted);
+        return result.IsSuccess ? result.Value.Message : throw result.Error.ToHubException();
+    }
+
+    public async Task MarkRead(Guid conversationId, long seq)
+    {
+        var result = await messages.MarkReadAsync(UserId, conversationId, seq, Context.ConnectionAborted);
+        if (!result.IsSuccess)
+        {
+            throw result.Error.ToHubException();
+        }
+    }
+
+    /// <summary>At most one event per user and conversation every 2 s; a stop always goes through. Never sent back to the typer.</summary>
+    public async Task Typing(Guid conversationId, bool isTyping)
+    {
+        var userId = UserId;
+        if (!await typing.IsMemberAsync(db, userId, conversationId, Context.ConnectionAborted))
+        {
+            throw new HubException("Conversation not found.");
+        }
+
+        if (await typing.ShouldForwardAsync(userId, conversationId, isTyping))
+        {
+            var typersConnections = await presence.ConnectionsOfAsync(userId);
+            await Clients.GroupExcept(ChatGroups.Conversation(conversationId), typersConnections)
+                .TypingChanged(new TypingChangedEvent(conversationId, userId, isTyping));
+        }
+    }
+
+    /// <summary>The current presence of these users, then PresenceChanged events for those the caller may see.</summary>
+    public async Task<IReadOnlyList<PresenceResponse>> SubscribePresence(Guid[] userIds)
+    {
+        if (userIds is null || userIds.Length > presenceOptions.Value.MaxUsersPerQuery)
+        {
+            throw new HubException($"Name between 0 and {presenceOptions.Value.MaxUsersPerQuery} users.");
+        }
+
+        var statuses = await presence.GetAsync(UserId, userIds, Context.ConnectionAborted);
+        var visible = await presence.VisibleUsersAsync(UserId, userIds, Context.ConnectionAborted);
+        foreach (var userId in visible.Keys)
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, ChatGroups.Presence(userId), Context.ConnectionAborted);
+        }
+
+        return statuses;
+    }
+}
+
+public static class DomainErrorHubExtensions
+{
+    /// <summary>How the hub door answers a refused domain operation: the same words REST puts in <c>detail</c>.</summary>
+    public static HubException ToHubException(this DomainError error) => error switch
+    {
+        DomainError.Invalid invalid when invalid.Errors.Count > 0 =>
+            new HubException($"{invalid.Detail} {string.Join(" ", invalid.Errors.SelectMany(e => e.Value))}".Trim()),
+        _ => new HubException(error.Detail),
+    };
+}

@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SocialChat.Data.Realtime;
+
+/// <summary>
+/// How fast a dead Realtime node's users read as offline: its heartbeat key expires after NodeTimeout and
+/// the Worker's sweep runs every SweepInterval, so at most NodeTimeout + SweepInterval (40 s by default; the
+/// contract allows 60 s).
+/// </summary>
+public sealed class PresenceOptions
+{
+    public const string SectionName = "Presence";
+
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:01:00")]
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    [Range(typeof(TimeSpan), "00:00:01", "00:01:00")]
+    public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:00:30")]
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many users one SubscribePresence or presence query may name.</summary>
+    [Range(1, 10_000)]
+    public int MaxUsersPerQuery { get; set; } = 500;
+}

@@ -1,0 +1,161 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SocialChat.Data.Infrastructure;
+using StackExchange.Redis;
+
+namespace SocialChat.Data.Realtime;
+
+/// <summary>
+/// Who is online, across every node and device. Redis holds each user's live connection ids and each
+/// node's connections; a user is online while their set is not empty. The first connection and the last
+/// close announce PresenceChanged to the user's subscribers and the last close writes lastSeenAt to
+/// PostgreSQL. A node that dies leaves its set behind for the Worker's sweep (<see cref="SweepDeadNodesAsync"/>).
+/// </summary>
+public sealed class PresenceTracker(
+    IConnectionMultiplexer redis,
+    IServiceScopeFactory scopeFactory,
+    IHubContext<ChatHub, IChatClient> hub,
+    IOptions<PresenceOptions> options,
+    TimeProvider time,
+    ILogger<PresenceTracker> logger)
+{
+    private const string NodesKey = "presence:nodes";
+
+    // Returns 1 when this connection made the user go online.
+    private static readonly LuaScript ConnectScript = LuaScript.Prepare("""
+        redis.call('HSET', @nodeConnections, @connectionId, @userId)
+        redis.call('SADD', @userConnections, @connectionId)
+        return redis.call('SCARD', @userConnections) == 1 and 1 or 0
+        """);
+
+    // Returns 1 when this connection was the user's last one.
+    private static readonly LuaScript DisconnectScript = LuaScript.Prepare("""
+        redis.call('HDEL', @nodeConnections, @connectionId)
+        if redis.call('SREM', @userConnections, @connectionId) == 1 and redis.call('SCARD', @userConnections) == 0 then
+            return 1
+        end
+        return 0
+        """);
+
+    public static RedisKey UserConnectionsKey(Guid userId) => $"presence:user:{userId:N}";
+
+    private static RedisKey NodeConnectionsKey(string nodeId) => $"presence:node:{nodeId}:connections";
+
+    private static RedisKey NodeAliveKey(string nodeId) => $"presence:node:{nodeId}:alive";
+
+    public async Task ConnectedAsync(string nodeId, string connectionId, Guid userId)
+    {
+        var wentOnline = (int)await redis.GetDatabase().ScriptEvaluateAsync(ConnectScript, new
+        {
+            nodeConnections = NodeConnectionsKey(nodeId),
+            userConnections = UserConnectionsKey(userId),
+            connectionId,
+            userId = userId.ToString("N"),
+        }) == 1;
+        if (wentOnline)
+        {
+            await hub.Clients.Group(ChatGroups.Presence(userId)).PresenceChanged(new PresenceResponse(userId, true, time.GetUtcNow().UtcDateTime));
+        }
+    }
+
+    public async Task DisconnectedAsync(string nodeId, string connectionId, Guid userId)
+    {
+        var wentOffline = (int)await redis.GetDatabase().ScriptEvaluateAsync(DisconnectScript, new
+        {
+            nodeConnections = NodeConnectionsKey(nodeId),
+            userConnections = UserConnectionsKey(userId),
+            connectionId,
+        }) == 1;
+        if (wentOffline)
+        {
+            await WentOfflineAsync(userId);
+        }
+    }
+
+    /// <summary>Every live connection of a user, on any node: what membership changes add to a group.</summary>
+    public async Task<IReadOnlyList<string>> ConnectionsOfAsync(Guid userId) =>
+        [.. (await redis.GetDatabase().SetMembersAsync(UserConnectionsKey(userId))).Select(v => v.ToString())];
+
+    /// <summary>
+    /// Presence as <paramref name="viewerId"/> may see it: users who share a conversation with them, whom
+    /// they follow, or themselves. Everyone else reads as offline with no lastSeenAt.
+    /// </summary>
+    public async Task<IReadOnlyList<PresenceResponse>> GetAsync(Guid viewerId, IReadOnlyCollection<Guid> userIds, CancellationToken cancellationToken)
+    {
+        var visible = await VisibleUsersAsync(viewerId, userIds, cancellationToken);
+        var database = redis.GetDatabase();
+        var counts = await Task.WhenAll(visible.Keys.Select(async id => (Id: id, Count: await database.SetLengthAsync(UserConnectionsKey(id)))));
+        var online = counts.Where(c => c.Count > 0).Select(c => c.Id).ToHashSet();
+        var now = time.GetUtcNow().UtcDateTime;
+        return [.. userIds.Distinct().Select(id => visible.TryGetValue(id, out var lastSeenAt)
+            ? new PresenceResponse(id, online.Contains(id), online.Contains(id) ? now : lastSeenAt)
+            : new PresenceResponse(id, false, null))];
+    }
+
+    /// <summary>The users among these whose presence the viewer may see, with their stored lastSeenAt.</summary>
+    public async Task<Dictionary<Guid, DateTime?>> VisibleUsersAsync(Guid viewerId, IReadOnlyCollection<Guid> userIds, CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
+        return await db.Users.AsNoTracking()
+            .Where(u => userIds.Contains(u.Id) && (u.Id == viewerId
+                || db.Follows.Any(f => f.FollowerId == viewerId && f.FolloweeId == u.Id)
+                || db.ConversationMembers.Any(mine => mine.UserId == viewerId
+                    && db.ConversationMembers.Any(theirs => theirs.ConversationId == mine.ConversationId && theirs.UserId == u.Id))))
+            .ToDictionaryAsync(u => u.Id, u => u.LastSeenAt, cancellationToken);
+    }
+
+    public async Task HeartbeatAsync(string nodeId)
+    {
+        var database = redis.GetDatabase();
+        await database.StringSetAsync(NodeAliveKey(nodeId), "1", options.Value.NodeTimeout);
+        await database.SetAddAsync(NodesKey, nodeId);
+    }
+
+    /// <summary>Run by the Worker: every node whose heartbeat expired had its process die; its users' connections are gone.</summary>
+    public async Task SweepDeadNodesAsync()
+    {
+        var database = redis.GetDatabase();
+        foreach (var node in await database.SetMembersAsync(NodesKey))
+        {
+            var nodeId = node.ToString();
+            if (await database.KeyExistsAsync(NodeAliveKey(nodeId)))
+            {
+                continue;
+            }
+
+            var connections = await database.HashGetAllAsync(NodeConnectionsKey(nodeId));
+            logger.LogInformation("Realtime node {NodeId} stopped heartbeating; clearing its {Count} connection(s)", nodeId, connections.Length);
+            foreach (var connection in connections)
+            {
+                await DisconnectedAsync(nodeId, connection.Name.ToString(), Guid.ParseExact(connection.Value.ToString(), "N"));
+            }
+
+            await database.KeyDeleteAsync(NodeConnectionsKey(nodeId));
+            await database.SetRemoveAsync(NodesKey, nodeId);
+        }
+    }
+
+    /// <summary>A node that stops cleanly takes itself out of the sweep.</summary>
+    public async Task RemoveNodeAsync(string nodeId)
+    {
+        var database = redis.GetDatabase();
+        await database.SetRemoveAsync(NodesKey, nodeId);
+        await database.KeyDeleteAsync([NodeAliveKey(nodeId), NodeConnectionsKey(nodeId)]);
+    }
+
+    private async Task WentOfflineAsync(Guid userId)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using (var scope = scopeFactory.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
+            await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.LastSeenAt, now));
+        }
+
+        await hub.Clients.Group(ChatGroups.Presence(userId)).PresenceChanged(new PresenceResponse(userId, false, now));
+    }
+}

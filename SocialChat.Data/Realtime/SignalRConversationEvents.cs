@@ -1,0 +1,88 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using SocialChat.Data.Conversations;
+using SocialChat.Data.Infrastructure;
+using SocialChat.Data.Messages;
+using SocialChat.Data.Notifications;
+
+namespace SocialChat.Data.Realtime;
+
+/// <summary>
+/// Conversation events through the hub's clients and the Redis backplane, so whichever process committed a
+/// change (Api or a Realtime node), every member's connection on every node hears of it. Delivery is
+/// best-effort: a failure here is logged, never undoes the committed change; clients catch up with
+/// <c>GET …/messages?after=</c>.
+/// </summary>
+public sealed class SignalRConversationEvents(
+    IHubContext<ChatHub, IChatClient> hub,
+    PresenceTracker presence,
+    SocialDbContext db,
+    ILogger<SignalRConversationEvents> logger) : IConversationEvents, INotificationPublisher
+{
+    public Task MessageReceivedAsync(MessageResponse message) =>
+        DeliverAsync(() => hub.Clients.Group(ChatGroups.Conversation(message.ConversationId)).MessageReceived(message));
+
+    public Task MessageEditedAsync(MessageResponse message) =>
+        DeliverAsync(() => hub.Clients.Group(ChatGroups.Conversation(message.ConversationId)).MessageEdited(message));
+
+    public Task MessageDeletedAsync(Guid conversationId, long seq) =>
+        DeliverAsync(() => hub.Clients.Group(ChatGroups.Conversation(conversationId)).MessageDeleted(new MessageDeletedEvent(conversationId, seq)));
+
+    public Task ReadReceiptAsync(Guid conversationId, Guid userId, long seq) =>
+        DeliverAsync(() => hub.Clients.Group(ChatGroups.Conversation(conversationId)).ReadReceipt(new ReadReceiptEvent(conversationId, userId, seq)));
+
+    /// <summary>
+    /// Group membership is per connection, so the user's live connections (on any node, found in the
+    /// presence sets) join or leave the conversation's group through the backplane, which waits for the
+    /// owning node to confirm; the next message then reaches them without a reconnect.
+    /// </summary>
+    public async Task MembershipChangedAsync(Guid conversationId, IReadOnlyCollection<Guid> added, IReadOnlyCollection<Guid> removed)
+    {
+        var group = ChatGroups.Conversation(conversationId);
+        foreach (var userId in added)
+        {
+            foreach (var connectionId in await presence.ConnectionsOfAsync(userId))
+            {
+                await DeliverAsync(() => hub.Groups.AddToGroupAsync(connectionId, group));
+            }
+        }
+
+        foreach (var userId in removed)
+        {
+            foreach (var connectionId in await presence.ConnectionsOfAsync(userId))
+            {
+                await DeliverAsync(() => hub.Groups.RemoveFromGroupAsync(connectionId, group));
+            }
+        }
+
+        var members = await db.ConversationMembers.Where(m => m.ConversationId == conversationId).Select(m => m.UserId).ToListAsync();
+        await ConversationChangedAsync(conversationId, members);
+    }
+
+    /// <summary>Each user gets the conversation as they see it (their read marker and unread count).</summary>
+    public async Task ConversationChangedAsync(Guid conversationId, IReadOnlyCollection<Guid> userIds)
+    {
+        var views = await ConversationViews.LoadAsync(
+            db, db.ConversationMembers.Where(m => m.ConversationId == conversationId && userIds.Contains(m.UserId)), CancellationToken.None);
+        foreach (var (userId, view) in views)
+        {
+            await DeliverAsync(() => hub.Clients.Group(ChatGroups.User(userId)).ConversationChanged(view));
+        }
+    }
+
+    public Task PublishAsync(Guid recipientId, NotificationResponse notification, CancellationToken cancellationToken) =>
+        DeliverAsync(() => hub.Clients.Group(ChatGroups.User(recipientId)).Notification(notification));
+
+    private async Task DeliverAsync(Func<Task> delivery)
+    {
+        try
+        {
+            await delivery();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogWarning(exception, "A realtime event could not be delivered; clients catch up from history");
+        }
+    }
+}
