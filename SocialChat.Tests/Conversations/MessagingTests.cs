@@ -1,0 +1,161 @@
+using SocialChat.Data.Common;
+using SocialChat.Data.Messages;
+using SocialChat.Tests.Hosting;
+
+namespace SocialChat.Tests.Conversations;
+
+public sealed class MessagingTests(SocialChatAppFixture fixture)
+{
+    [Fact]
+    public async Task Fifty_concurrent_sends_from_several_members_take_seq_1_to_50_without_gaps()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var members = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => TestUser.RegisterAsync(fixture)));
+        var group = await Chat.CreateGroupAsync(owner, members);
+        TestUser[] senders = [owner, .. members];
+
+        var sent = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Chat.SendAsync(senders[i % senders.Length], group.Id, $"message {i}")));
+
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), sent.Select(m => m.Seq).Order());
+        Assert.Equal(50, (await Chat.GetAsync(owner, group.Id)).LastSeq);
+    }
+
+    [Fact]
+    public async Task The_same_client_message_id_sent_ten_times_at_once_stores_one_message()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var other = await TestUser.RegisterAsync(fixture);
+        var direct = await Chat.OpenDirectAsync(owner, other);
+        var clientMessageId = Guid.NewGuid();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Chat.PostMessageAsync(owner, direct.Id, "only once", clientMessageId)));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK));
+        var messages = await Task.WhenAll(responses.Select(r => r.ReadAsync<MessageResponse>()));
+        Assert.Single(messages.Select(m => m.Id).Distinct());
+        var history = await (await owner.Client.GetAsync($"/api/v1/conversations/{direct.Id}/messages")).ReadAsync<Page<MessageResponse>>();
+        Assert.Equal(1, Assert.Single(history.Items).Seq);
+    }
+
+    [Fact]
+    public async Task Paging_through_250_messages_returns_each_once_in_order_both_ways()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner);
+        for (var i = 1; i <= 250; i++)
+        {
+            await Chat.SendAsync(owner, group.Id, $"m{i}");
+        }
+
+        var newestFirst = await ReadAllAsync(owner, $"/api/v1/conversations/{group.Id}/messages?limit=40");
+        var oldestFirst = await ReadAllAsync(owner, $"/api/v1/conversations/{group.Id}/messages?after=0&limit=100");
+
+        Assert.Equal(Enumerable.Range(1, 250).Reverse().Select(i => (long)i), newestFirst.Select(m => m.Seq));
+        Assert.Equal(Enumerable.Range(1, 250).Select(i => (long)i), oldestFirst.Select(m => m.Seq));
+        var catchUp = await (await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/messages?after=245")).ReadAsync<Page<MessageResponse>>();
+        Assert.Equal([246L, 247, 248, 249, 250], catchUp.Items.Select(m => m.Seq));
+        Assert.Null(catchUp.NextCursor);
+    }
+
+    [Fact]
+    public async Task Bodies_are_trimmed_nfc_normalised_and_limited()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner);
+
+        var decomposed = await Chat.SendAsync(owner, group.Id, "  Cafe\u0301  ");
+
+        Assert.Equal("Caf\u00e9", decomposed.Body);
+        await ProblemAssert.IsValidationProblemAsync(await Chat.PostMessageAsync(owner, group.Id, "   "), "body");
+        await ProblemAssert.IsValidationProblemAsync(await Chat.PostMessageAsync(owner, group.Id, new string('x', 4001)), "body");
+        Assert.Equal(HttpStatusCode.Created, (await Chat.PostMessageAsync(owner, group.Id, new string('x', 4000))).StatusCode);
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostJsonAsync($"/api/v1/conversations/{group.Id}/messages", new { clientMessageId = Guid.Empty, body = "x" }), "clientMessageId");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostJsonAsync($"/api/v1/conversations/{group.Id}/messages", new { clientMessageId = Guid.NewGuid(), body = "x", replyToSeq = 99 }), "replyToSeq");
+        Assert.Equal(2, (await Chat.GetAsync(owner, group.Id)).LastSeq);
+    }
+
+    [Fact]
+    public async Task Edits_are_the_senders_and_deletes_leave_tombstones_in_history()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var member = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner, member);
+        var first = await Chat.SendAsync(member, group.Id, "first");
+        await Chat.SendAsync(member, group.Id, "second");
+
+        var edited = await (await member.Client.PatchJsonAsync($"/api/v1/conversations/{group.Id}/messages/{first.Seq}", new { body = "first, edited" })).ReadAsync<MessageResponse>();
+        await ProblemAssert.IsProblemAsync(await owner.Client.PatchJsonAsync($"/api/v1/conversations/{group.Id}/messages/{first.Seq}", new { body = "not mine" }), HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/messages/2")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/messages/2")).StatusCode);
+        await ProblemAssert.IsProblemAsync(await owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/messages/3"), HttpStatusCode.NotFound);
+
+        Assert.Equal("first, edited", edited.Body);
+        Assert.NotNull(edited.EditedAt);
+        var history = await (await member.Client.GetAsync($"/api/v1/conversations/{group.Id}/messages")).ReadAsync<Page<MessageResponse>>();
+        var tombstone = history.Items.Single(m => m.Seq == 2);
+        Assert.Null(tombstone.Body);
+        Assert.NotNull(tombstone.DeletedAt);
+        Assert.Equal([2L, 1], history.Items.Select(m => m.Seq));
+    }
+
+    [Fact]
+    public async Task Unread_counts_follow_sends_and_reads_and_the_marker_only_moves_forward_up_to_the_last_message()
+    {
+        var alice = await TestUser.RegisterAsync(fixture);
+        var bob = await TestUser.RegisterAsync(fixture);
+        var direct = await Chat.OpenDirectAsync(alice, bob);
+        for (var i = 0; i < 3; i++)
+        {
+            await Chat.SendAsync(alice, direct.Id, $"hi {i}");
+        }
+
+        Assert.Equal(0, (await Chat.GetAsync(alice, direct.Id)).UnreadCount);
+        Assert.Equal(3, (await Chat.GetAsync(bob, direct.Id)).UnreadCount);
+
+        await bob.Client.PostJsonAsync($"/api/v1/conversations/{direct.Id}/read", new { seq = 2 });
+        Assert.Equal(1, (await Chat.GetAsync(bob, direct.Id)).UnreadCount);
+        await bob.Client.PostJsonAsync($"/api/v1/conversations/{direct.Id}/read", new { seq = 1 });
+        Assert.Equal(2, (await Chat.GetAsync(bob, direct.Id)).LastReadSeq);
+        await bob.Client.PostJsonAsync($"/api/v1/conversations/{direct.Id}/read", new { seq = 99 });
+        var read = await Chat.GetAsync(bob, direct.Id);
+        Assert.Equal(3, read.LastReadSeq);
+        Assert.Equal(0, read.UnreadCount);
+
+        await Chat.SendAsync(bob, direct.Id, "reply");
+        Assert.Equal(0, (await Chat.GetAsync(bob, direct.Id)).UnreadCount);
+        Assert.Equal(1, (await Chat.GetAsync(alice, direct.Id)).UnreadCount);
+        await ProblemAssert.IsValidationProblemAsync(await bob.Client.PostJsonAsync($"/api/v1/conversations/{direct.Id}/read", new { seq = -1 }), "seq");
+    }
+
+    [Fact]
+    public async Task Bad_history_parameters_are_400s()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner);
+        var messages = $"/api/v1/conversations/{group.Id}/messages";
+
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"{messages}?cursor=eyJub3QiOiJ2YWxpZCJ9x"), "cursor");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"{messages}?before=5&after=1"), "before");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"{messages}?limit=0"), "limit");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"{messages}?limit=101"), "limit");
+        await ProblemAssert.IsProblemAsync(await owner.Client.GetAsync($"{messages}?before=abc"), HttpStatusCode.BadRequest);
+    }
+
+    private static async Task<List<MessageResponse>> ReadAllAsync(TestUser user, string firstPage)
+    {
+        var all = new List<MessageResponse>();
+        var url = firstPage;
+        while (true)
+        {
+            var page = await (await user.Client.GetAsync(url)).ReadAsync<Page<MessageResponse>>();
+            all.AddRange(page.Items);
+            if (page.NextCursor is null)
+            {
+                return all;
+            }
+
+            url = $"{firstPage.Split('?')[0]}?cursor={page.NextCursor}&limit=40";
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using SocialChat.Data.Conversations;
+using SocialChat.Data.Messages;
+
+namespace SocialChat.Tests.Support;
+
+/// <summary>The conversation calls tests repeat, made through the public API.</summary>
+public static class Chat
+{
+    public static async Task<ConversationResponse> CreateGroupAsync(TestUser owner, params TestUser[] members) =>
+        await (await owner.Client.PostJsonAsync("/api/v1/conversations/groups", new { title = "Test group", memberIds = members.Select(m => m.Id) }))
+            .ReadAsync<ConversationResponse>();
+
+    public static async Task<ConversationResponse> OpenDirectAsync(TestUser user, TestUser other) =>
+        await (await user.Client.PostJsonAsync("/api/v1/conversations/direct", new { userId = other.Id })).ReadAsync<ConversationResponse>();
+
+    public static Task<HttpResponseMessage> PostMessageAsync(TestUser sender, Guid conversationId, string body, Guid? clientMessageId = null) =>
+        sender.Client.PostJsonAsync($"/api/v1/conversations/{conversationId}/messages", new { clientMessageId = clientMessageId ?? Guid.NewGuid(), body });
+
+    public static async Task<MessageResponse> SendAsync(TestUser sender, Guid conversationId, string body) =>
+        await (await PostMessageAsync(sender, conversationId, body)).ReadAsync<MessageResponse>();
+
+    public static async Task<ConversationResponse> GetAsync(TestUser user, Guid conversationId) =>
+        await (await user.Client.GetAsync($"/api/v1/conversations/{conversationId}")).ReadAsync<ConversationResponse>();
+}
