@@ -1,0 +1,202 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using SocialChat.Data.Common;
+using SocialChat.Data.Conversations;
+using SocialChat.Data.Messages;
+using SocialChat.Data.Realtime;
+using SocialChat.Tests.Hosting;
+
+namespace SocialChat.Tests.Realtime;
+
+/// <summary>Alice on Realtime replica 0, Bob on replica 1: everything must cross nodes through the backplane.</summary>
+public sealed class RealtimeTests(SocialChatAppFixture fixture)
+{
+    private Task<HubClient> ConnectAsync(TestUser user, int replica, bool messagePack = false) =>
+        HubClient.ConnectAsync(fixture.GetEndpoint("realtime", replica), user.AccessToken, messagePack);
+
+    [Fact]
+    public async Task Messages_sent_over_rest_and_over_the_hub_reach_a_member_on_the_other_node()
+    {
+        var (alice, bob, direct) = await PairAsync();
+        await using var aliceHub = await ConnectAsync(alice, 0);
+        await using var bobHub = await ConnectAsync(bob, 1);
+
+        var overRest = await Chat.SendAsync(alice, direct.Id, "over REST");
+        var overHub = await aliceHub.Connection.InvokeAsync<MessageResponse>("SendMessage", direct.Id, Guid.NewGuid(), "over the hub", null);
+
+        Assert.Equal(overRest.Id, (await bobHub.WaitForAsync<MessageResponse>("MessageReceived", m => m.Seq == 1)).Id);
+        var received = await bobHub.WaitForAsync<MessageResponse>("MessageReceived", m => m.Seq == 2);
+        Assert.Equal("over the hub", received.Body);
+        Assert.Equal(overHub.Id, received.Id);
+        Assert.Equal(alice.Id, received.SenderId);
+    }
+
+    [Fact]
+    public async Task Typing_crosses_nodes_is_throttled_and_never_echoed_to_the_typer()
+    {
+        var (alice, bob, direct) = await PairAsync();
+        await using var aliceHub = await ConnectAsync(alice, 0);
+        await using var bobHub = await ConnectAsync(bob, 1);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await aliceHub.Connection.InvokeAsync("Typing", direct.Id, true);
+        }
+
+        await aliceHub.Connection.InvokeAsync("Typing", direct.Id, false);
+
+        await bobHub.WaitForAsync<TypingChangedEvent>("TypingChanged", t => !t.IsTyping);
+        var events = bobHub.Received<TypingChangedEvent>("TypingChanged");
+        Assert.Equal([true, false], events.Select(t => t.IsTyping));
+        Assert.All(events, t => Assert.Equal(alice.Id, t.UserId));
+        Assert.Empty(aliceHub.Received<TypingChangedEvent>("TypingChanged"));
+    }
+
+    [Fact]
+    public async Task Read_receipts_reach_the_other_member_on_the_other_node()
+    {
+        var (alice, bob, direct) = await PairAsync();
+        await Chat.SendAsync(alice, direct.Id, "read me");
+        await using var aliceHub = await ConnectAsync(alice, 0);
+        await using var bobHub = await ConnectAsync(bob, 1);
+
+        await bobHub.Connection.InvokeAsync("MarkRead", direct.Id, 1L);
+
+        var receipt = await aliceHub.WaitForAsync<ReadReceiptEvent>("ReadReceipt");
+        Assert.Equal(new ReadReceiptEvent(direct.Id, bob.Id, 1), receipt);
+    }
+
+    [Fact]
+    public async Task A_user_stays_online_while_any_connection_on_any_node_is_open()
+    {
+        var (alice, bob, _) = await PairAsync();
+        await using var watcher = await ConnectAsync(alice, 0);
+        var initial = await watcher.Connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", new[] { bob.Id });
+        Assert.False(Assert.Single(initial).Online);
+
+        var phone = await ConnectAsync(bob, 0);
+        await watcher.WaitForAsync<PresenceResponse>("PresenceChanged", p => p.UserId == bob.Id && p.Online);
+        var laptop = await ConnectAsync(bob, 1);
+        await phone.DisposeAsync();
+
+        var stillOnline = await bob.Client.PostJsonAsync("/api/v1/users/presence", new { userIds = new[] { bob.Id } });
+        Assert.True(Assert.Single(await stillOnline.ReadAsync<List<PresenceResponse>>()).Online);
+        var viaAlice = await (await alice.Client.PostJsonAsync("/api/v1/users/presence", new { userIds = new[] { bob.Id } })).ReadAsync<List<PresenceResponse>>();
+        Assert.True(Assert.Single(viaAlice).Online);
+
+        await laptop.DisposeAsync();
+        var offline = await watcher.WaitForAsync<PresenceResponse>("PresenceChanged", p => p.UserId == bob.Id && !p.Online);
+        Assert.NotNull(offline.LastSeenAt);
+        Assert.Single(watcher.Received<PresenceResponse>("PresenceChanged"), p => !p.Online);
+    }
+
+    [Fact]
+    public async Task Presence_of_strangers_reads_offline()
+    {
+        var alice = await TestUser.RegisterAsync(fixture);
+        var stranger = await TestUser.RegisterAsync(fixture);
+        await using var strangerHub = await ConnectAsync(stranger, 1);
+
+        var presence = await (await alice.Client.PostJsonAsync("/api/v1/users/presence", new { userIds = new[] { stranger.Id } })).ReadAsync<List<PresenceResponse>>();
+
+        Assert.Equal(new PresenceResponse(stranger.Id, false, null), Assert.Single(presence));
+        await ProblemAssert.IsValidationProblemAsync(await alice.Client.PostJsonAsync("/api/v1/users/presence", new { userIds = Enumerable.Range(0, 501).Select(_ => Guid.NewGuid()) }), "userIds");
+    }
+
+    [Fact]
+    public async Task Logging_out_closes_that_sessions_connection_on_another_node()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        await using var hub = await ConnectAsync(user, 1);
+
+        await user.Client.PostAsync("/api/v1/auth/logout", null);
+
+        await hub.Closed.Task.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task An_added_member_receives_the_next_message_without_reconnecting()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var newcomer = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner);
+        await using var newcomerHub = await ConnectAsync(newcomer, 1);
+
+        await owner.Client.PostJsonAsync($"/api/v1/conversations/{group.Id}/members", new { userIds = new[] { newcomer.Id } });
+        var changed = await newcomerHub.WaitForAsync<ConversationResponse>("ConversationChanged", c => c.Id == group.Id);
+        await Chat.SendAsync(owner, group.Id, "welcome");
+
+        Assert.Equal(2, changed.MemberCount);
+        Assert.Equal("welcome", (await newcomerHub.WaitForAsync<MessageResponse>("MessageReceived", m => m.ConversationId == group.Id)).Body);
+    }
+
+    [Fact]
+    public async Task A_non_members_send_fails_with_a_hub_exception()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var stranger = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner);
+        await using var strangerHub = await ConnectAsync(stranger, 0);
+
+        var error = await Assert.ThrowsAsync<HubException>(() => strangerHub.Connection.InvokeAsync<MessageResponse>("SendMessage", group.Id, Guid.NewGuid(), "hi", null));
+        var empty = await Assert.ThrowsAsync<HubException>(() => strangerHub.Connection.InvokeAsync<MessageResponse>("SendMessage", group.Id, Guid.NewGuid(), " ", null));
+
+        Assert.Contains("Conversation not found", error.Message);
+        Assert.Contains("body", empty.Message);
+        Assert.Equal(0, (await Chat.GetAsync(owner, group.Id)).LastSeq);
+    }
+
+    [Fact]
+    public async Task An_invalid_or_signed_out_token_cannot_connect()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        await user.Client.PostAsync("/api/v1/auth/logout", null);
+
+        var invalid = await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() => HubClient.ConnectAsync(fixture.GetEndpoint("realtime"), "not-a-token"));
+        var signedOut = await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() => HubClient.ConnectAsync(fixture.GetEndpoint("realtime"), user.AccessToken));
+
+        Assert.Contains("'401'", invalid.Message);
+        Assert.Contains("'401'", signedOut.Message);
+    }
+
+    [Fact]
+    public async Task A_messagepack_client_sends_and_receives()
+    {
+        var (alice, bob, direct) = await PairAsync();
+        await using var aliceHub = await ConnectAsync(alice, 0, messagePack: true);
+        await using var bobHub = await ConnectAsync(bob, 1, messagePack: true);
+
+        var sent = await aliceHub.Connection.InvokeAsync<MessageResponse>("SendMessage", direct.Id, Guid.NewGuid(), "packed", null);
+
+        var received = await bobHub.WaitForAsync<MessageResponse>("MessageReceived");
+        Assert.Equal(sent.Id, received.Id);
+        Assert.Equal("packed", received.Body);
+    }
+
+    [Fact]
+    public async Task A_member_who_was_offline_catches_up_on_exactly_what_they_missed_in_order()
+    {
+        var (alice, bob, direct) = await PairAsync();
+        await using (var bobHub = await ConnectAsync(bob, 1))
+        {
+            await Chat.SendAsync(alice, direct.Id, "seen live");
+            await bobHub.WaitForAsync<MessageResponse>("MessageReceived");
+        }
+
+        for (var i = 1; i <= 5; i++)
+        {
+            await Chat.SendAsync(alice, direct.Id, $"missed {i}");
+        }
+
+        var missed = await (await bob.Client.GetAsync($"/api/v1/conversations/{direct.Id}/messages?after=1")).ReadAsync<Page<MessageResponse>>();
+        Assert.Equal(["missed 1", "missed 2", "missed 3", "missed 4", "missed 5"], missed.Items.Select(m => m.Body));
+        Assert.Equal([2L, 3, 4, 5, 6], missed.Items.Select(m => m.Seq));
+    }
+
+    private async Task<(TestUser Alice, TestUser Bob, ConversationResponse Direct)> PairAsync()
+    {
+        var alice = await TestUser.RegisterAsync(fixture);
+        var bob = await TestUser.RegisterAsync(fixture);
+        return (alice, bob, await Chat.OpenDirectAsync(alice, bob));
+    }
+}

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using SocialChat.Data.Common;
+using SocialChat.Data.Conversations;
+using SocialChat.Data.Messages;
+using SocialChat.Data.Notifications;
+using SocialChat.Data.Realtime;
+
+namespace SocialChat.Tests.Support;
+
+/// <summary>A user's SignalR connection to one Realtime replica, recording every event it receives.</summary>
+public sealed class HubClient : IAsyncDisposable
+{
+    private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(10);
+
+    private readonly ConcurrentQueue<(string Name, object Payload)> _events = new();
+    private readonly SemaphoreSlim _arrived = new(0);
+
+    private HubClient(HubConnection connection)
+    {
+        Connection = connection;
+        Record<MessageResponse>("MessageReceived");
+        Record<MessageResponse>("MessageEdited");
+        Record<MessageDeletedEvent>("MessageDeleted");
+        Record<TypingChangedEvent>("TypingChanged");
+        Record<ReadReceiptEvent>("ReadReceipt");
+        Record<PresenceResponse>("PresenceChanged");
+        Record<ConversationResponse>("ConversationChanged");
+        Record<NotificationResponse>("Notification");
+        connection.Closed += _ =>
+        {
+            Closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+    }
+
+    public HubConnection Connection { get; }
+
+    public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static async Task<HubClient> ConnectAsync(Uri realtime, string accessToken, bool messagePack = false)
+    {
+        var builder = new HubConnectionBuilder().WithUrl(new Uri(realtime, "/hubs/chat"), options =>
+        {
+            options.AccessTokenProvider = () => Task.FromResult<string?>(accessToken);
+            options.Transports = HttpTransportType.WebSockets;
+            options.SkipNegotiation = true;
+        });
+        if (messagePack)
+        {
+            builder.AddMessagePackProtocol();
+        }
+        else
+        {
+            builder.AddJsonProtocol(options => ContractJson.Apply(options.PayloadSerializerOptions));
+        }
+
+        var client = new HubClient(builder.Build());
+        await client.Connection.StartAsync();
+        return client;
+    }
+
+    /// <summary>Waits for an event of that name whose payload matches.</summary>
+    public async Task<T> WaitForAsync<T>(string name, Func<T, bool>? match = null, TimeSpan? timeout = null)
+    {
+        using var deadline = new CancellationTokenSource(timeout ?? DefaultWait);
+        while (true)
+        {
+            if (Received<T>(name).FirstOrDefault(e => match?.Invoke(e) ?? true) is { } found)
+            {
+                return found;
+            }
+
+            try
+            {
+                await _arrived.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"No {name} event arrived; received: {string.Join(", ", _events.Select(e => e.Name))}");
+            }
+        }
+    }
+
+    public IReadOnlyList<T> Received<T>(string name) => [.. _events.Where(e => e.Name == name).Select(e => (T)e.Payload)];
+
+    public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
+
+    private void Record<T>(string name) =>
+        Connection.On<T>(name, payload =>
+        {
+            _events.Enqueue((name, payload!));
+            _arrived.Release();
+        });
+}
