@@ -27,9 +27,12 @@ public sealed class SocialChatAppFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync()
+    public async ValueTask InitializeAsync() => App = await StartAppAsync();
+
+    /// <summary>A system of its own, for tests that must break it (kill a node) without disturbing the shared one.</summary>
+    public static async Task<DistributedApplication> StartAppAsync()
     {
-        App = DistributedApplicationTestingBuilder.Create<Program>(builder =>
+        var app = DistributedApplicationTestingBuilder.Create<Program>(builder =>
         {
             foreach (var project in builder.Resources.OfType<ProjectResource>())
             {
@@ -42,11 +45,13 @@ public sealed class SocialChatAppFixture : IAsyncLifetime
         });
 
         using var timeout = new CancellationTokenSource(StartTimeout);
-        await App.StartAsync(timeout.Token);
+        await app.StartAsync(timeout.Token);
         foreach (var resource in new[] { "worker", "api", "realtime" })
         {
-            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
         }
+
+        return app;
     }
 
     public HttpClient CreateHttpClient(string resourceName = "api", int replica = 0) => App.CreateHttpClient(resourceName, "http", replica);

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Aspire.Hosting;
 using SocialChat.Data.Auth;
 using SocialChat.Data.Users;
 using SocialChat.Tests.Hosting;
@@ -16,10 +17,13 @@ public sealed record TestUser(UserResponse User, AuthResult Auth, HttpClient Cli
 
     public static string UniqueName(string prefix = "u") => $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(32, prefix.Length + 21)];
 
-    public static async Task<TestUser> RegisterAsync(SocialChatAppFixture fixture, string? username = null, string? displayName = null)
+    public static Task<TestUser> RegisterAsync(SocialChatAppFixture fixture, string? username = null, string? displayName = null) =>
+        RegisterAsync(fixture.App, username, displayName);
+
+    public static async Task<TestUser> RegisterAsync(DistributedApplication app, string? username = null, string? displayName = null)
     {
         username ??= UniqueName();
-        using var anonymous = fixture.CreateHttpClient();
+        using var anonymous = app.CreateHttpClient("api");
         var response = await anonymous.PostJsonAsync("/api/v1/auth/register", new
         {
             username,
@@ -28,12 +32,14 @@ public sealed record TestUser(UserResponse User, AuthResult Auth, HttpClient Cli
             displayName,
         });
         var auth = await response.ReadAsync<AuthResult>();
-        return new TestUser(auth.User, auth, Authorized(fixture, auth.AccessToken), DefaultPassword);
+        return new TestUser(auth.User, auth, Authorized(app, auth.AccessToken), DefaultPassword);
     }
 
-    public static HttpClient Authorized(SocialChatAppFixture fixture, string accessToken)
+    public static HttpClient Authorized(SocialChatAppFixture fixture, string accessToken) => Authorized(fixture.App, accessToken);
+
+    public static HttpClient Authorized(DistributedApplication app, string accessToken)
     {
-        var client = fixture.CreateHttpClient();
+        var client = app.CreateHttpClient("api");
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         return client;
     }
