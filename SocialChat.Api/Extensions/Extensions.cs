@@ -34,7 +34,6 @@ internal static class Extensions
         builder.Services.ConfigureHttpJsonOptions(options => ContractJson.Apply(options.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
-        builder.Services.AddValidation();
         builder.Services.AddOpenApi();
     }
 }

@@ -1,0 +1,124 @@
+using SocialChat.Data.Social;
+using SocialChat.Tests.Hosting;
+using StackExchange.Redis;
+
+namespace SocialChat.Tests.Social;
+
+public sealed class FeedTests(SocialChatAppFixture fixture)
+{
+    [Fact]
+    public async Task A_follow_brings_the_followees_posts_from_then_on_and_an_unfollow_takes_them_all_away()
+    {
+        var reader = await TestUser.RegisterAsync(fixture);
+        var author = await TestUser.RegisterAsync(fixture);
+        var before = await SocialSteps.PostAsync(author, "before the follow");
+        var own = await SocialSteps.PostAsync(reader, "my own post");
+        Assert.Equal([own.Id], (await SocialSteps.FeedAsync(reader)).Select(p => p.Id));
+
+        await SocialSteps.FollowAsync(reader, author);
+        var after = await SocialSteps.PostAsync(author, "after the follow");
+
+        var feed = await SocialSteps.FeedWhenAsync(reader, f => f.Any(p => p.Id == after.Id));
+        Assert.Equal([after.Id, own.Id], feed.Select(p => p.Id));
+        Assert.DoesNotContain(feed, p => p.Id == before.Id);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await reader.Client.DeleteAsync($"/api/v1/users/{author.Id}/follow")).StatusCode);
+        Assert.Equal([own.Id], (await SocialSteps.FeedAsync(reader)).Select(p => p.Id));
+    }
+
+    [Fact]
+    public async Task A_deleted_post_leaves_every_feed()
+    {
+        var reader = await TestUser.RegisterAsync(fixture);
+        var author = await TestUser.RegisterAsync(fixture);
+        await SocialSteps.FollowAsync(reader, author);
+        var post = await SocialSteps.PostAsync(author, "soon gone");
+        await SocialSteps.FeedWhenAsync(reader, f => f.Any(p => p.Id == post.Id));
+
+        await ProblemAssert.IsProblemAsync(await reader.Client.DeleteAsync($"/api/v1/posts/{post.Id}"), HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.NoContent, (await author.Client.DeleteAsync($"/api/v1/posts/{post.Id}")).StatusCode);
+
+        Assert.Empty(await SocialSteps.FeedAsync(reader));
+        Assert.Empty(await SocialSteps.FeedAsync(author));
+        await ProblemAssert.IsProblemAsync(await reader.Client.GetAsync($"/api/v1/posts/{post.Id}"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Blocking_ends_the_follow_both_ways_and_prevents_a_new_one()
+    {
+        var blocker = await TestUser.RegisterAsync(fixture);
+        var blocked = await TestUser.RegisterAsync(fixture);
+        await SocialSteps.FollowAsync(blocker, blocked);
+        await SocialSteps.FollowAsync(blocked, blocker);
+        await SocialSteps.PostAsync(blocker, "visible before the block");
+
+        await blocker.Client.PostAsync($"/api/v1/users/{blocked.Id}/block", null);
+
+        await ProblemAssert.IsProblemAsync(await blocked.Client.PostAsync($"/api/v1/users/{blocker.Id}/follow", null), HttpStatusCode.Forbidden);
+        Assert.Empty(await SocialSteps.FeedAsync(blocked));
+        var profile = await (await blocker.Client.GetAsync($"/api/v1/users/{blocker.Id}")).ReadAsync<SocialChat.Data.Users.UserResponse>();
+        Assert.Equal((0, 0), (profile.FollowerCount, profile.FollowingCount));
+    }
+
+    [Fact]
+    public async Task Posts_of_popular_authors_are_merged_in_at_read_time()
+    {
+        // The test settings make 3 followers "popular": this author's posts are not fanned out.
+        var author = await TestUser.RegisterAsync(fixture);
+        var readers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => TestUser.RegisterAsync(fixture)));
+        foreach (var reader in readers)
+        {
+            await SocialSteps.FollowAsync(reader, author);
+            await SocialSteps.FeedAsync(reader);
+        }
+
+        var post = await SocialSteps.PostAsync(author, "from a popular author");
+
+        foreach (var reader in readers)
+        {
+            Assert.Equal([post.Id], (await SocialSteps.FeedAsync(reader)).Select(p => p.Id));
+        }
+
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.GetConnectionStringAsync("cache"))!);
+        await Task.Delay(500);
+        Assert.Null(await redis.GetDatabase().SortedSetRankAsync($"timeline:{readers[0].Id:N}", post.Id.ToString("N")));
+    }
+
+    [Fact]
+    public async Task A_timeline_lost_in_redis_is_rebuilt_from_postgresql()
+    {
+        var reader = await TestUser.RegisterAsync(fixture);
+        var author = await TestUser.RegisterAsync(fixture);
+        await SocialSteps.FollowAsync(reader, author);
+        var posts = new List<PostResponse>();
+        for (var i = 0; i < 5; i++)
+        {
+            posts.Add(await SocialSteps.PostAsync(author, $"post {i}"));
+        }
+
+        await SocialSteps.FeedWhenAsync(reader, f => f.Count == 5);
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.GetConnectionStringAsync("cache"))!))
+        {
+            Assert.True(await redis.GetDatabase().KeyDeleteAsync($"timeline:{reader.Id:N}"));
+        }
+
+        var rebuilt = await SocialSteps.FeedAsync(reader);
+
+        Assert.Equal(posts.Select(p => p.Id).Reverse(), rebuilt.Select(p => p.Id));
+    }
+
+    [Fact]
+    public async Task The_feed_pages_newest_first_without_repeats()
+    {
+        var reader = await TestUser.RegisterAsync(fixture);
+        var posts = new List<PostResponse>();
+        for (var i = 0; i < 45; i++)
+        {
+            posts.Add(await SocialSteps.PostAsync(reader, $"post {i}"));
+        }
+
+        var feed = await SocialSteps.FeedAsync(reader);
+
+        Assert.Equal(posts.Select(p => p.Id).Reverse(), feed.Select(p => p.Id));
+    }
+}

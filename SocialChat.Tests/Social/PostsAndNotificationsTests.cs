@@ -1,0 +1,98 @@
+using SocialChat.Data.Common;
+using SocialChat.Data.Notifications;
+using SocialChat.Data.Social;
+using SocialChat.Data.Users;
+using SocialChat.Tests.Hosting;
+
+namespace SocialChat.Tests.Social;
+
+public sealed class PostsAndNotificationsTests(SocialChatAppFixture fixture)
+{
+    [Fact]
+    public async Task Fifty_concurrent_likes_count_exactly_and_likes_are_idempotent()
+    {
+        var author = await TestUser.RegisterAsync(fixture);
+        var post = await SocialSteps.PostAsync(author, "like me");
+        var fans = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => TestUser.RegisterAsync(fixture)));
+
+        await Task.WhenAll(fans.SelectMany(fan => new[] { fan.Client.PostAsync($"/api/v1/posts/{post.Id}/like", null), fan.Client.PostAsync($"/api/v1/posts/{post.Id}/like", null) }));
+
+        Assert.Equal(50, (await (await author.Client.GetAsync($"/api/v1/posts/{post.Id}")).ReadAsync<PostResponse>()).LikeCount);
+        await fans[0].Client.DeleteAsync($"/api/v1/posts/{post.Id}/like");
+        await fans[0].Client.DeleteAsync($"/api/v1/posts/{post.Id}/like");
+        var seenByFan = await (await fans[0].Client.GetAsync($"/api/v1/posts/{post.Id}")).ReadAsync<PostResponse>();
+        var seenByOther = await (await fans[1].Client.GetAsync($"/api/v1/posts/{post.Id}")).ReadAsync<PostResponse>();
+        Assert.Equal(49, seenByFan.LikeCount);
+        Assert.False(seenByFan.LikedByMe);
+        Assert.True(seenByOther.LikedByMe);
+    }
+
+    [Fact]
+    public async Task Follow_counts_stay_exact_and_lists_show_who_follows_whom()
+    {
+        var star = await TestUser.RegisterAsync(fixture);
+        var followers = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => TestUser.RegisterAsync(fixture)));
+
+        await Task.WhenAll(followers.SelectMany(f => new[] { f.Client.PostAsync($"/api/v1/users/{star.Id}/follow", null), f.Client.PostAsync($"/api/v1/users/{star.Id}/follow", null) }));
+
+        var profile = await (await star.Client.GetAsync($"/api/v1/users/{star.Id}")).ReadAsync<UserResponse>();
+        Assert.Equal(5, profile.FollowerCount);
+        var listed = await (await star.Client.GetAsync($"/api/v1/users/{star.Id}/followers?limit=3")).ReadAsync<Page<UserResponse>>();
+        var rest = await (await star.Client.GetAsync($"/api/v1/users/{star.Id}/followers?limit=3&cursor={listed.NextCursor}")).ReadAsync<Page<UserResponse>>();
+        Assert.Equal(followers.Select(f => f.Id).Order(), listed.Items.Concat(rest.Items).Select(u => u.Id).Order());
+        var following = await (await followers[0].Client.GetAsync($"/api/v1/users/{followers[0].Id}/following")).ReadAsync<Page<UserResponse>>();
+        Assert.Equal(star.Id, Assert.Single(following.Items).Id);
+        await ProblemAssert.IsProblemAsync(await star.Client.PostAsync($"/api/v1/users/{star.Id}/follow", null), HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblemAsync(await star.Client.PostAsync($"/api/v1/users/{Guid.NewGuid()}/follow", null), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Comments_list_oldest_first_and_bodies_are_checked()
+    {
+        var author = await TestUser.RegisterAsync(fixture);
+        var post = await SocialSteps.PostAsync(author, "discuss");
+        for (var i = 0; i < 3; i++)
+        {
+            await author.Client.PostJsonAsync($"/api/v1/posts/{post.Id}/comments", new { body = $"comment {i}" });
+        }
+
+        var first = await (await author.Client.GetAsync($"/api/v1/posts/{post.Id}/comments?limit=2")).ReadAsync<Page<CommentResponse>>();
+        var second = await (await author.Client.GetAsync($"/api/v1/posts/{post.Id}/comments?limit=2&cursor={first.NextCursor}")).ReadAsync<Page<CommentResponse>>();
+
+        Assert.Equal(["comment 0", "comment 1", "comment 2"], first.Items.Concat(second.Items).Select(c => c.Body));
+        Assert.Equal(3, (await (await author.Client.GetAsync($"/api/v1/posts/{post.Id}")).ReadAsync<PostResponse>()).CommentCount);
+        await ProblemAssert.IsValidationProblemAsync(await author.Client.PostJsonAsync($"/api/v1/posts/{post.Id}/comments", new { body = new string('c', 1001) }), "body");
+        await ProblemAssert.IsValidationProblemAsync(await author.Client.PostJsonAsync("/api/v1/posts", new { body = new string('p', 2001) }), "body");
+        await ProblemAssert.IsValidationProblemAsync(await author.Client.PostJsonAsync("/api/v1/posts", new { body = "  " }), "body");
+        await ProblemAssert.IsProblemAsync(await author.Client.PostJsonAsync($"/api/v1/posts/{Guid.NewGuid()}/comments", new { body = "x" }), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Notifications_are_stored_pushed_live_and_marked_read_but_never_for_ones_own_actions()
+    {
+        var author = await TestUser.RegisterAsync(fixture);
+        var fan = await TestUser.RegisterAsync(fixture);
+        await using var authorHub = await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 1), author.AccessToken);
+        var post = await SocialSteps.PostAsync(author, "hello");
+        await author.Client.PostAsync($"/api/v1/posts/{post.Id}/like", null);
+
+        await SocialSteps.FollowAsync(fan, author);
+        await fan.Client.PostAsync($"/api/v1/posts/{post.Id}/like", null);
+        await fan.Client.PostJsonAsync($"/api/v1/posts/{post.Id}/comments", new { body = $"nice, @{author.User.Username}" });
+
+        var pushed = await authorHub.WaitForAsync<NotificationResponse>("Notification", n => n.Kind == NotificationKind.Comment);
+        Assert.Equal(fan.Id, pushed.Actor.Id);
+        var listed = await (await author.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>();
+        Assert.Equal([NotificationKind.Mention, NotificationKind.Comment, NotificationKind.Like, NotificationKind.Follow], listed.Items.Select(n => n.Kind));
+        Assert.All(listed.Items, n => Assert.Equal(fan.Id, n.Actor.Id));
+        Assert.All(listed.Items, n => Assert.Null(n.ReadAt));
+        Assert.Equal(post.Id, listed.Items[2].PostId);
+        Assert.Null(listed.Items[3].PostId);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await author.Client.PostJsonAsync("/api/v1/notifications/read", new { upTo = listed.Items[1].Id })).StatusCode);
+        var afterRead = await (await author.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>();
+        Assert.Equal([false, true, true, true], afterRead.Items.Select(n => n.ReadAt is not null));
+        await ProblemAssert.IsProblemAsync(await fan.Client.PostJsonAsync("/api/v1/notifications/read", new { upTo = listed.Items[0].Id }), HttpStatusCode.NotFound);
+        Assert.Empty((await (await fan.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>()).Items);
+    }
+}

@@ -1,0 +1,32 @@
+using SocialChat.Data.Common;
+using SocialChat.Data.Social;
+
+namespace SocialChat.Tests.Support;
+
+public static class SocialSteps
+{
+    public static async Task<PostResponse> PostAsync(TestUser author, string body) =>
+        await (await author.Client.PostJsonAsync("/api/v1/posts", new { body })).ReadAsync<PostResponse>();
+
+    public static async Task FollowAsync(TestUser follower, TestUser followee) =>
+        Assert.Equal(HttpStatusCode.NoContent, (await follower.Client.PostAsync($"/api/v1/users/{followee.Id}/follow", null)).StatusCode);
+
+    public static async Task<List<PostResponse>> FeedAsync(TestUser user)
+    {
+        var posts = new List<PostResponse>();
+        string? cursor = null;
+        do
+        {
+            var page = await (await user.Client.GetAsync($"/api/v1/feed?limit=20&cursor={cursor}")).ReadAsync<Page<PostResponse>>();
+            posts.AddRange(page.Items);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        return posts;
+    }
+
+    /// <summary>The feed once the Worker has fanned out whatever should be in it.</summary>
+    public static Task<List<PostResponse>> FeedWhenAsync(TestUser user, Func<List<PostResponse>, bool> condition) =>
+        Eventually.HoldsAsync(() => FeedAsync(user), condition);
+}
