@@ -1,0 +1,41 @@
+using SocialChat.Tests.Hosting;
+
+namespace SocialChat.Tests.Social;
+
+/// <summary>On a system of its own, since it kills the Worker.</summary>
+public sealed class WorkerFailureTests
+{
+    [Fact]
+    public async Task A_worker_killed_during_fan_out_and_restarted_delivers_every_post_exactly_once()
+    {
+        await using var app = await SocialChatAppFixture.StartAppAsync();
+        var author = await TestUser.RegisterAsync(app);
+        var readers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => TestUser.RegisterAsync(app)));
+        foreach (var reader in readers)
+        {
+            await SocialSteps.FollowAsync(reader, author);
+            Assert.Empty(await SocialSteps.FeedAsync(reader));
+        }
+
+        // Jobs queue up in the outbox while the Worker is down, then it dies again while working through them.
+        await app.StopInstanceAsync("worker");
+        var posts = new List<Guid>();
+        for (var i = 0; i < 60; i++)
+        {
+            posts.Add((await SocialSteps.PostAsync(author, $"post {i}")).Id);
+        }
+
+        app.StartInstance("worker");
+        await app.ResourceNotifications.WaitForResourceAsync("worker", s => s.State == "Running");
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        app.KillInstance("worker");
+        await app.ResourceNotifications.WaitForResourceAsync("worker", s => s.State == "Exited");
+        app.StartInstance("worker");
+
+        foreach (var reader in readers)
+        {
+            var feed = await SocialSteps.FeedWhenAsync(reader, f => f.Count >= posts.Count);
+            Assert.Equal(posts.AsEnumerable().Reverse(), feed.Select(p => p.Id));
+        }
+    }
+}
