@@ -30,7 +30,7 @@ public static class RealtimeExtensions
             ?? throw new InvalidOperationException($"ConnectionStrings:{DataExtensions.CacheConnectionName} is not set.");
         return builder.Services.AddSignalR()
             .AddJsonProtocol(options => ContractJson.Apply(options.PayloadSerializerOptions))
-            .AddMessagePackProtocol()
+            .AddMessagePackProtocol(options => options.SerializerOptions = ContractMessagePackResolver.Options)
             .AddStackExchangeRedis(cache, options =>
             {
                 options.Configuration.ChannelPrefix = RedisChannel.Literal("socialchat");

@@ -50,7 +50,7 @@ public sealed class HubClient : IAsyncDisposable
         });
         if (messagePack)
         {
-            builder.AddMessagePackProtocol();
+            builder.AddMessagePackProtocol(options => options.SerializerOptions = ContractMessagePackResolver.Options);
         }
         else
         {
