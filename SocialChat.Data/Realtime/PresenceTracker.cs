@@ -90,9 +90,10 @@ public sealed class PresenceTracker(
         var counts = await Task.WhenAll(visible.Keys.Select(async id => (Id: id, Count: await database.SetLengthAsync(UserConnectionsKey(id)))));
         var online = counts.Where(c => c.Count > 0).Select(c => c.Id).ToHashSet();
         var now = time.GetUtcNow().UtcDateTime;
-        return [.. userIds.Distinct().Select(id => visible.TryGetValue(id, out var lastSeenAt)
+        // A concrete List: the hub's MessagePack protocol serializes the runtime type, which a collection expression hides.
+        return userIds.Distinct().Select(id => visible.TryGetValue(id, out var lastSeenAt)
             ? new PresenceResponse(id, online.Contains(id), online.Contains(id) ? now : lastSeenAt)
-            : new PresenceResponse(id, false, null))];
+            : new PresenceResponse(id, false, null)).ToList();
     }
 
     /// <summary>The users among these whose presence the viewer may see, with their stored lastSeenAt.</summary>

@@ -59,6 +59,10 @@ public sealed class HubClient : IAsyncDisposable
 
         var client = new HubClient(builder.Build());
         await client.Connection.StartAsync();
+
+        // StartAsync returns at the handshake, before the server has joined the connection to its groups;
+        // invocations are dispatched only after that, so one round trip means events will reach it.
+        await client.Connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", Array.Empty<Guid>());
         return client;
     }
 
