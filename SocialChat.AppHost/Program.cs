@@ -33,5 +33,5 @@ builder.AddProject<Projects.SocialChat_Realtime>("realtime")
 
 builder.Build().Run();
 
-/// <summary>The entry point's type, for <c>DistributedApplicationTestingBuilder.Create&lt;Program&gt;()</c>.</summary>
+/// <summary>The entry point's type, for <c>DistributedApplicationTestingBuilder.CreateAsync&lt;Program&gt;()</c>.</summary>
 public partial class Program;

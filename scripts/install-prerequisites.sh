@@ -6,7 +6,7 @@ set -euo pipefail
 missing=()
 have_postgres() {
   command -v postgres >/dev/null && command -v initdb >/dev/null && return 0
-  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null
 }
 have_postgres || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
@@ -30,14 +30,20 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq "${missing[@]}" >/dev/null
 
-# The packages start system-wide servers of their own; SocialChat runs its own instances, so stop those
-# to keep their ports (5432, 6379) free. Without systemd (containers, CI) there is nothing to stop.
+# The packages start system-wide servers of their own; SocialChat runs its own instances, so stop and disable
+# those (only those: other PostgreSQL or Redis processes on this machine are left alone) to keep 5432 and 6379 free.
 if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
   systemctl disable --now postgresql redis-server 2>/dev/null || true
 else
-  command -v pg_ctlcluster >/dev/null && pg_lsclusters -h 2>/dev/null | while read -r version cluster _; do
-    pg_ctlcluster "$version" "$cluster" stop 2>/dev/null || true
-  done
-  pkill -x redis-server 2>/dev/null || true
+  if command -v pg_lsclusters >/dev/null; then
+    pg_lsclusters -h 2>/dev/null | while read -r version cluster _; do
+      pg_ctlcluster "$version" "$cluster" stop 2>/dev/null || true
+      echo manual > "/etc/postgresql/$version/$cluster/start.conf" || true
+    done
+  fi
+  if [[ -x /etc/init.d/redis-server ]]; then
+    /etc/init.d/redis-server stop >/dev/null 2>&1 || true
+    update-rc.d redis-server disable >/dev/null 2>&1 || true
+  fi
 fi
 echo "Installed ${missing[*]}."

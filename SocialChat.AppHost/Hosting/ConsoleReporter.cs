@@ -29,7 +29,7 @@ internal sealed class ConsoleReporter(ResourceNotificationService notifications,
                     Console.WriteLine($"{DateTime.Now:HH:mm:ss} {snapshot.Name,-12} {shown}{detail}");
                     if (snapshot.State is KnownResourceStates.Exited or KnownResourceStates.FailedToStart)
                     {
-                        PrintFailure(snapshot);
+                        PrintFailure(snapshot, orchestrator.Find(snapshot.Name)?.Logs.Tail(FailureLogLines) ?? []);
                     }
                 }
 
@@ -46,11 +46,17 @@ internal sealed class ConsoleReporter(ResourceNotificationService notifications,
         }
     }
 
-    private void PrintFailure(ResourceSnapshot snapshot)
+    private static void PrintFailure(ResourceSnapshot snapshot, IReadOnlyList<string> logTail)
     {
-        var instance = orchestrator.Find(snapshot.Name);
+        // A resource that never started because what it waits for failed has one line to say; the log box is for the one that failed.
+        if (logTail is [var reason] && reason == snapshot.HealthDescription)
+        {
+            Console.Error.WriteLine($"  {reason}");
+            return;
+        }
+
         Console.Error.WriteLine($"--- last lines of '{snapshot.Name}' ---");
-        foreach (var line in instance?.Logs.Tail(FailureLogLines) ?? [])
+        foreach (var line in logTail)
         {
             Console.Error.WriteLine($"  {line}");
         }

@@ -8,8 +8,6 @@ namespace Aspire.Hosting;
 /// <summary>The built app model and what runs it: the orchestrator, the resource stream and the dashboard.</summary>
 public sealed class DistributedApplication : IAsyncDisposable
 {
-    private static readonly AsyncLocal<TestingHooks?> CurrentTestingHooks = new();
-
     private readonly DistributedApplicationOptions _options;
     private readonly IReadOnlyList<IResource> _resources;
     private readonly Orchestrator _orchestrator;
@@ -30,28 +28,11 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     public Uri? DashboardUrl => _dashboard?.Url;
 
-    public static IDistributedApplicationBuilder CreateBuilder(string[] args)
-    {
-        var options = DistributedApplicationOptions.FromArgs(args);
-        if (CurrentTestingHooks.Value is { } hooks)
-        {
-            options = hooks.Options;
-            options.Testing = hooks;
-        }
+    public static IDistributedApplicationBuilder CreateBuilder(string[] args) =>
+        new DistributedApplicationBuilder(Testing.DistributedApplicationTestingBuilder.OptionsForEntryPoint ?? DistributedApplicationOptions.FromArgs(args));
 
-        return new DistributedApplicationBuilder(options);
-    }
-
-    /// <summary>Runs until Ctrl+C or SIGTERM, then stops everything; under the testing builder it hands the app over instead.</summary>
-    public void Run()
-    {
-        if (_options.Testing is not null)
-        {
-            return;
-        }
-
-        RunAsync().GetAwaiter().GetResult();
-    }
+    /// <summary>Runs until Ctrl+C or SIGTERM, then stops everything.</summary>
+    public void Run() => RunAsync().GetAwaiter().GetResult();
 
     public async Task RunAsync()
     {
@@ -73,12 +54,20 @@ public sealed class DistributedApplication : IAsyncDisposable
             stopping.Cancel();
         };
 
-        var reporter = new ConsoleReporter(ResourceNotifications, _orchestrator);
-        var reporting = reporter.RunAsync(this, stopping.Token);
+        _orchestrator.DetachFromTerminal = true;
+
+        // The console keeps reporting through the stop, so the terminal shows the order things stop in.
+        using var reporting = new CancellationTokenSource();
+        var reporter = new ConsoleReporter(ResourceNotifications, _orchestrator).RunAsync(this, reporting.Token);
         try
         {
             await StartAsync(stopping.Token);
             await Task.Delay(Timeout.Infinite, stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            Console.WriteLine("Stopping: services, then Redis, then PostgreSQL…");
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Ctrl+C while starting: stop what has started.
         }
         catch (DistributedApplicationException exception)
         {
@@ -87,10 +76,9 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
         finally
         {
-            Console.WriteLine("Stopping: services, then Redis, then PostgreSQL…");
             await DisposeAsync();
-            await stopping.CancelAsync();
-            await reporting;
+            await reporting.CancelAsync();
+            await reporter;
             Console.WriteLine("Stopped.");
         }
     }
@@ -161,25 +149,4 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     private ResourceInstance Instance(string instanceName) =>
         _orchestrator.Find(instanceName) ?? throw new ArgumentException($"There is no resource instance named '{instanceName}'.", nameof(instanceName));
-
-    /// <summary>Runs an app host's entry point with testing hooks, so tests build the very graph its Program.cs builds.</summary>
-    internal static DistributedApplication BuildFromEntryPoint(System.Reflection.Assembly appHost, string[] args, TestingHooks hooks)
-    {
-        var entryPoint = appHost.EntryPoint ?? throw new InvalidOperationException($"{appHost.GetName().Name} has no entry point.");
-        CurrentTestingHooks.Value = hooks;
-        try
-        {
-            entryPoint.Invoke(null, entryPoint.GetParameters().Length == 0 ? null : [args]);
-        }
-        catch (System.Reflection.TargetInvocationException exception) when (exception.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(exception.InnerException);
-        }
-        finally
-        {
-            CurrentTestingHooks.Value = null;
-        }
-
-        return hooks.App ?? throw new InvalidOperationException("The app host's entry point did not build a DistributedApplication.");
-    }
 }

@@ -1,4 +1,5 @@
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 
 namespace Aspire.Hosting;
 
@@ -49,13 +50,10 @@ internal sealed class DistributedApplicationBuilder(DistributedApplicationOption
 
     public IResourceBuilder<T> CreateResourceBuilder<T>(T resource) where T : IResource => new ResourceBuilder<T>(resource, this);
 
-    public DistributedApplication Build()
-    {
-        Options.Testing?.ConfigureBuilder?.Invoke(this);
-        var app = new DistributedApplication(Options, [.. Resources]);
-        Options.Testing?.OnBuilt(app);
-        return app;
-    }
+    public DistributedApplication Build() =>
+        Options.CaptureBuilderAtBuild ? throw new BuilderCapturedException(this) : BuildApplication();
+
+    internal DistributedApplication BuildApplication() => new(Options, [.. Resources]);
 }
 
 /// <summary>An error the user can act on; the app host prints its message alone, without a stack trace.</summary>

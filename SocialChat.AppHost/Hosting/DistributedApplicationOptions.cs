@@ -27,7 +27,8 @@ public sealed class DistributedApplicationOptions
     /// <summary>A throw-away state folder (tests) is deleted when the app stops.</summary>
     public bool DeleteStateDirectoryOnStop { get; set; }
 
-    internal TestingHooks? Testing { get; set; }
+    /// <summary>Set by the testing builder: the entry point's <c>Build()</c> hands the builder to the test instead.</summary>
+    internal bool CaptureBuilderAtBuild { get; init; }
 
     public static DistributedApplicationOptions FromArgs(string[] args)
     {
@@ -83,16 +84,4 @@ public sealed class DistributedApplicationOptions
 
         return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".socialchat");
     }
-}
-
-/// <summary>What the testing builder hooks into a run of the app host's own entry point.</summary>
-internal sealed class TestingHooks
-{
-    public required DistributedApplicationOptions Options { get; init; }
-
-    public Action<IDistributedApplicationBuilder>? ConfigureBuilder { get; init; }
-
-    public DistributedApplication? App { get; private set; }
-
-    public void OnBuilt(DistributedApplication app) => App = app;
 }

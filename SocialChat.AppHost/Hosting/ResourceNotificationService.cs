@@ -53,6 +53,9 @@ public sealed record ResourceSnapshot
 
     public int? ExitCode { get; init; }
 
+    /// <summary>How many times it was started again after its first start (the dashboard's Start and Restart, tests).</summary>
+    public int Restarts { get; init; }
+
     public IReadOnlyList<string> Urls { get; init; } = [];
 
     /// <summary>The injected environment, secrets masked.</summary>
@@ -125,11 +128,11 @@ public sealed class ResourceNotificationService
     public Task WaitForResourceAsync(string resourceName, string targetState, CancellationToken cancellationToken = default) =>
         WaitForResourceAsync(resourceName, s => s.State == targetState, cancellationToken);
 
-    /// <summary>Running, then Healthy (Aspire's WaitFor); fails at once if a replica exits or fails to start.</summary>
+    /// <summary>Running, then Healthy (Aspire's WaitFor); fails at once if a replica reaches a terminal state (exited, finished, failed to start).</summary>
     public Task WaitForResourceHealthyAsync(string resourceName, CancellationToken cancellationToken = default) =>
         WaitForResourceAsync(resourceName, snapshot =>
         {
-            if (snapshot.State is KnownResourceStates.FailedToStart or KnownResourceStates.Exited)
+            if (KnownResourceStates.IsTerminal(snapshot.State))
             {
                 throw new DistributedApplicationException(
                     $"Resource '{snapshot.Name}' is {snapshot.State}{(snapshot.ExitCode is { } code ? $" (exit code {code})" : "")}; it will not become healthy.");

@@ -12,7 +12,9 @@ public sealed class AppHostLifecycleTests
     public async Task Dashboard_lists_every_resource_and_stop_leaves_no_process_behind()
     {
         var dashboardPort = FreePort();
-        var app = DistributedApplicationTestingBuilder.Create<Program>(configureOptions: options => options.DashboardPort = dashboardPort);
+        var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Program>();
+        appHost.Options.DashboardPort = dashboardPort;
+        var app = await appHost.BuildAsync();
         List<int> pids;
         try
         {
@@ -36,7 +38,11 @@ public sealed class AppHostLifecycleTests
             await app.ResourceNotifications.WaitForResourceAsync("worker", s => s.State == "Exited" && s.ExitCode == 137, timeout.Token);
             Assert.Equal(HttpStatusCode.OK, (await dashboard.GetAsync("/api/resources")).StatusCode);
 
-            pids = [.. new[] { "postgres", "cache", "api", "realtime-0", "realtime-1" }.Select(name => app.GetProcessId(name)!.Value)];
+            // The dashboard's Start brings it back.
+            Assert.Equal(HttpStatusCode.Accepted, (await dashboard.PostAsync("/api/resources/worker/start", null)).StatusCode);
+            await app.ResourceNotifications.WaitForResourceHealthyAsync("worker", timeout.Token);
+
+            pids = [.. new[] { "postgres", "cache", "worker", "api", "realtime-0", "realtime-1" }.Select(name => app.GetProcessId(name)!.Value)];
         }
         finally
         {
@@ -44,6 +50,12 @@ public sealed class AppHostLifecycleTests
         }
 
         Assert.All(pids, pid => Assert.False(Directory.Exists($"/proc/{pid}"), $"process {pid} is still alive after stop"));
+
+        // Dependents stop before what they depend on: Realtime, Api, then Redis, then PostgreSQL.
+        var stoppedAt = app.ResourceNotifications.Current.Where(s => s.StoppedAt is not null).ToDictionary(s => s.Name, s => s.StoppedAt!.Value);
+        Assert.True(stoppedAt["realtime-0"] <= stoppedAt["api"] && stoppedAt["realtime-1"] <= stoppedAt["api"], "Realtime stops before the Api it references");
+        Assert.True(stoppedAt["api"] <= stoppedAt["cache"], "the Api stops before Redis");
+        Assert.True(stoppedAt["cache"] <= stoppedAt["postgres"], "Redis stops before PostgreSQL");
     }
 
     [Fact]
@@ -52,7 +64,9 @@ public sealed class AppHostLifecycleTests
         using var holder = new TcpListener(IPAddress.Loopback, 0);
         holder.Start();
         var busyPort = ((IPEndPoint)holder.LocalEndpoint).Port;
-        await using var app = DistributedApplicationTestingBuilder.Create<Program>(configureOptions: options => options.PortOverrides["api"] = busyPort);
+        var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Program>();
+        appHost.Options.PortOverrides["api"] = busyPort;
+        await using var app = await appHost.BuildAsync();
 
         var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => app.StartAsync());
 
@@ -64,12 +78,46 @@ public sealed class AppHostLifecycleTests
     public async Task Missing_server_binaries_fail_with_the_install_command()
     {
         var empty = Directory.CreateTempSubdirectory("no-binaries-");
-        await using var app = DistributedApplicationTestingBuilder.Create<Program>(configureOptions: options => options.BinarySearchPaths = [empty.FullName]);
+        var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Program>();
+        appHost.Options.BinarySearchPaths = [empty.FullName];
+        await using var app = await appHost.BuildAsync();
 
         var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => app.StartAsync());
 
         Assert.Contains("PostgreSQL server binaries (postgres, initdb) were not found", error.Message);
         Assert.Contains("apt-get install -y postgresql redis-server", error.Message);
+    }
+
+    [Fact]
+    public async Task A_corrupt_secrets_file_fails_with_what_to_do()
+    {
+        var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Program>();
+        await File.WriteAllTextAsync(Path.Combine(appHost.Options.StateDirectory, "parameters.json"), "{ not json");
+        await using var app = await appHost.BuildAsync();
+
+        var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => app.StartAsync());
+
+        Assert.Contains("parameters.json is not valid JSON", error.Message);
+        Assert.Contains("delete it to generate new secrets", error.Message);
+    }
+
+    [Fact]
+    public async Task A_data_folder_that_is_not_a_database_fails_PostgreSQL_and_what_waits_for_it()
+    {
+        var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Program>();
+        var dataFolder = Directory.CreateDirectory(Path.Combine(appHost.Options.StateDirectory, "postgres-data"));
+        await File.WriteAllTextAsync(Path.Combine(dataFolder.FullName, "stray.txt"), "not a cluster");
+        await using var app = await appHost.BuildAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+
+        await app.StartAsync(timeout.Token);
+        await app.ResourceNotifications.WaitForResourceAsync("postgres", "FailedToStart", timeout.Token);
+        await app.ResourceNotifications.WaitForResourceAsync("api", "FailedToStart", timeout.Token);
+
+        var postgres = app.ResourceNotifications.Current.Single(s => s.Name == "postgres");
+        Assert.Contains($"{dataFolder.FullName} is not a database cluster", postgres.HealthDescription);
+        Assert.Contains("delete it to start with an empty database", postgres.HealthDescription);
+        Assert.Contains(app.GetLogs("postgres"), line => line.Contains("is not a database cluster", StringComparison.Ordinal));
     }
 
     private static int FreePort()

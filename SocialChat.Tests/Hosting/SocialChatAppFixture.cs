@@ -32,26 +32,34 @@ public sealed class SocialChatAppFixture : IAsyncLifetime
     /// <summary>A system of its own, for tests that must break it (kill a node) without disturbing the shared one.</summary>
     public static async Task<DistributedApplication> StartAppAsync()
     {
-        var app = DistributedApplicationTestingBuilder.Create<Program>(builder =>
-        {
-            foreach (var project in builder.Resources.OfType<ProjectResource>())
-            {
-                var projectBuilder = builder.CreateResourceBuilder(project);
-                foreach (var (name, value) in TestSettings)
-                {
-                    projectBuilder.WithEnvironment(name, value);
-                }
-            }
-        });
-
         using var timeout = new CancellationTokenSource(StartTimeout);
-        await app.StartAsync(timeout.Token);
-        foreach (var resource in new[] { "worker", "api", "realtime" })
+        var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Program>(cancellationToken: timeout.Token);
+        foreach (var project in appHost.Resources.OfType<ProjectResource>())
         {
-            await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            var projectBuilder = appHost.CreateResourceBuilder(project);
+            foreach (var (name, value) in TestSettings)
+            {
+                projectBuilder.WithEnvironment(name, value);
+            }
         }
 
-        return app;
+        var app = await appHost.BuildAsync(timeout.Token);
+        try
+        {
+            await app.StartAsync(timeout.Token);
+            foreach (var resource in new[] { "worker", "api", "realtime" })
+            {
+                await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            }
+
+            return app;
+        }
+        catch
+        {
+            // A half-started system must not outlive the failed start: stop what did start.
+            await app.DisposeAsync();
+            throw;
+        }
     }
 
     public HttpClient CreateHttpClient(string resourceName = "api", int replica = 0) => App.CreateHttpClient(resourceName, "http", replica);

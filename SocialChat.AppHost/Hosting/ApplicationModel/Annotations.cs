@@ -1,7 +1,7 @@
 namespace Aspire.Hosting.ApplicationModel;
 
 /// <summary>A network endpoint. <c>Port</c> is the fixed host port, or null for one allocated at start.</summary>
-public sealed class EndpointAnnotation(string name, string uriScheme, int? port, bool isProxied = false) : IResourceAnnotation
+public sealed class EndpointAnnotation(string name, string uriScheme, int? port) : IResourceAnnotation
 {
     public string Name { get; } = name;
 
@@ -11,8 +11,6 @@ public sealed class EndpointAnnotation(string name, string uriScheme, int? port,
 
     /// <summary>The port the process listens on inside its container, for the manifest's bindings.</summary>
     public int? TargetPort { get; init; }
-
-    public bool IsProxied { get; } = isProxied;
 
     public bool IsExternal { get; set; }
 

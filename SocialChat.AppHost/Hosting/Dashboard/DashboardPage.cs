@@ -23,7 +23,7 @@ internal static class DashboardPage
 <body>
 <h1>SocialChat</h1>
 <table>
-  <thead><tr><th>Resource</th><th>Type</th><th>State</th><th>Health</th><th>Pid</th><th>Started</th><th>Exit code</th><th>Endpoints</th><th>Environment</th><th></th></tr></thead>
+  <thead><tr><th>Resource</th><th>Type</th><th>State</th><th>Health</th><th>Pid</th><th>Started</th><th>Exit code</th><th>Restarts</th><th>Endpoints</th><th>Environment</th><th></th></tr></thead>
   <tbody id="resources"></tbody>
 </table>
 <h2>Console: <span id="log-name">(choose a resource)</span></h2>
@@ -44,7 +44,7 @@ async function refresh() {
   document.getElementById("resources").innerHTML = resources.map(r => `<tr>
     <td><a href="#" onclick="show('${esc(r.name)}');return false">${esc(r.name)}</a></td><td>${esc(r.resourceType)}</td>
     <td class="${esc(r.state)}">${esc(r.state)}</td><td class="${esc(r.health)}" title="${esc(r.healthDescription)}">${esc(r.health)}</td>
-    <td>${esc(r.pid)}</td><td>${r.startedAt ? new Date(r.startedAt).toLocaleTimeString() : ""}</td><td>${esc(r.exitCode)}</td>
+    <td>${esc(r.pid)}</td><td>${r.startedAt ? new Date(r.startedAt).toLocaleTimeString() : ""}</td><td>${esc(r.exitCode)}</td><td>${r.restarts || ""}</td>
     <td>${links(r)}</td><td>${env(r)}</td>
     <td>${r.resourceType === "Parameter" ? "" : ["stop", "start", "restart"].map(c => `<button onclick="command('${esc(r.name)}','${c}')">${c}</button>`).join("")}</td></tr>`).join("");
 }

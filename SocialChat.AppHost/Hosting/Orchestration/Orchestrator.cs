@@ -22,7 +22,7 @@ internal sealed class Orchestrator
     private readonly Prerequisites _prerequisites;
     private readonly CancellationTokenSource _shutdown = new();
     private readonly HttpClient _healthClient = new() { Timeout = TimeSpan.FromSeconds(2) };
-    private readonly List<Task> _supervisors = [];
+    private FileStream? _stateLock;
 
     public Orchestrator(DistributedApplicationOptions options, IReadOnlyList<IResource> resources, ResourceNotificationService notifications)
     {
@@ -35,11 +35,19 @@ internal sealed class Orchestrator
 
     public IReadOnlyList<ResourceInstance> Instances { get; }
 
+    /// <summary>
+    /// Set when the app host handles Ctrl+C itself: each process then gets a session of its own, so the terminal's
+    /// SIGINT reaches only the app host, which stops everything in order. Under a test host they stay in its
+    /// process group, so a Ctrl+C that ends the test run ends them too.
+    /// </summary>
+    public bool DetachFromTerminal { get; set; }
+
     private string RunDirectory => Path.Combine(_options.StateDirectory, "run");
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         PrepareStateDirectory();
+        LockStateDirectory();
         ParameterStore.Resolve(_resources.OfType<ParameterResource>(), _options.StateDirectory);
         await StopLeftoversOfEarlierRunAsync();
         CheckPrerequisites();
@@ -52,22 +60,24 @@ internal sealed class Orchestrator
 
         foreach (var instance in Instances)
         {
-            _supervisors.Add(Task.Run(() => SuperviseAsync(instance, _shutdown.Token), cancellationToken));
+            instance.Supervision = Task.Run(() => SuperviseAsync(instance, _shutdown.Token), cancellationToken);
         }
     }
 
-    /// <summary>Services first, then Redis, then PostgreSQL: the reverse of the order they were declared in.</summary>
+    /// <summary>
+    /// Dependents before what they depend on — Realtime, Api, Worker, then Redis, then PostgreSQL — the replicas
+    /// of one resource together. Reverse declaration order is a reverse dependency order, because a resource can
+    /// only reference or wait for a resource declared before it.
+    /// </summary>
     public async Task StopAsync()
     {
         await _shutdown.CancelAsync();
-        var projects = Instances.Where(i => i.Resource is ProjectResource);
-        await Task.WhenAll(projects.Select(StopInstanceAsync));
-        foreach (var instance in Instances.Where(i => i.Resource is not ProjectResource).Reverse())
+        foreach (var replicas in Instances.GroupBy(i => i.Resource).Reverse())
         {
-            await StopInstanceAsync(instance);
+            await Task.WhenAll(replicas.Select(StopInstanceAsync));
         }
 
-        await Task.WhenAll(_supervisors).WaitAsync(StopTimeout).ContinueWith(_ => { }, TaskScheduler.Default);
+        _stateLock?.Dispose();
     }
 
     public ResourceInstance? Find(string name) =>
@@ -76,37 +86,47 @@ internal sealed class Orchestrator
     public async Task StopInstanceAsync(ResourceInstance instance)
     {
         await instance.Lifetime.CancelAsync();
-        if (instance.Process is not { HasExited: false } process)
+        if (instance.Process is { HasExited: false } process)
         {
-            return;
+            instance.StopRequested = true;
+            instance.Update(s => s with { State = KnownResourceStates.Stopping });
+            Posix.Signal(process.Id, StopSignalOf(instance.Resource));
+            using var timeout = new CancellationTokenSource(StopTimeout);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None);
+            }
         }
 
-        instance.StopRequested = true;
-        instance.Update(s => s with { State = KnownResourceStates.Stopping });
-        Posix.Signal(process.Id, StopSignalOf(instance.Resource));
-        using var timeout = new CancellationTokenSource(StopTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-        }
+        // Stopped means its final state is published, so the next resource in the stop order starts after it.
+        await instance.Supervision.WaitAsync(StopTimeout).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     /// <summary>Starts a stopped or exited instance again (the dashboard's Start and Restart).</summary>
     public void StartInstance(ResourceInstance instance)
     {
-        if (instance.Process is { HasExited: false })
+        // Still waiting, starting or running: there is nothing to start.
+        if (!KnownResourceStates.IsTerminal(instance.Snapshot.State) && !instance.Supervision.IsCompleted)
         {
             return;
         }
 
+        // The last supervisor may still be finishing after publishing its final state; the new one follows it.
+        var previous = instance.Supervision;
         instance.Lifetime = new CancellationTokenSource();
         instance.StopRequested = false;
-        _supervisors.Add(Task.Run(() => SuperviseAsync(instance, _shutdown.Token)));
+        // Leaves the terminal state at once, so a wait for health that begins now does not read the last run's end.
+        instance.Update(s => s with { State = KnownResourceStates.NotStarted, ExitCode = null, Restarts = s.Restarts + 1 });
+        instance.Supervision = Task.Run(async () =>
+        {
+            await previous;
+            await SuperviseAsync(instance, _shutdown.Token);
+        });
     }
 
     /// <summary>kill -9, for tests of what survives a crashed node.</summary>
@@ -132,6 +152,22 @@ internal sealed class Orchestrator
         Directory.CreateDirectory(RunDirectory);
         // The postgres system user must be able to reach its data folder below the state folder.
         File.SetUnixFileMode(_options.StateDirectory, (UnixFileMode)Convert.ToInt32("755", 8));
+    }
+
+    // Two app hosts on one state folder would share PostgreSQL's data folder, and each would take the other's
+    // processes for leftovers of a killed run. .NET locks a FileShare.None file with flock, which dies with its holder.
+    private void LockStateDirectory()
+    {
+        try
+        {
+            _stateLock = new FileStream(Path.Combine(RunDirectory, "apphost.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new DistributedApplicationException(
+                $"Another app host is running on the state folder {_options.StateDirectory}. Stop it first (Ctrl+C in its terminal), " +
+                "or start this one on a folder of its own: dotnet run --project SocialChat.AppHost -- --state-dir <folder>");
+        }
     }
 
     private void CheckPrerequisites()
@@ -205,10 +241,19 @@ internal sealed class Orchestrator
                 Environment = Mask(spec.Environment, instance.Resource),
             });
 
-            var health = PollHealthAsync(instance, cancellationToken);
+            using var healthPolling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var health = PollHealthAsync(instance, healthPolling.Token);
             await process.WaitForExitAsync(CancellationToken.None);
+            await healthPolling.CancelAsync();
+            await health.ContinueWith(_ => { }, TaskScheduler.Default);
             ForgetPid(instance);
             var exitCode = process.ExitCode;
+            if (exitCode != 0 && !instance.StopRequested && instance.Snapshot.Health != HealthStatus.Healthy
+                && ProcessSpecs.StartFailureHint(instance.Resource, _options) is { } hint)
+            {
+                instance.Logs.Append(hint, isError: true);
+            }
+
             instance.Update(s => s with
             {
                 State = instance.StopRequested || exitCode == 0 ? KnownResourceStates.Finished : KnownResourceStates.Exited,
@@ -217,7 +262,6 @@ internal sealed class Orchestrator
                 Health = HealthStatus.Unknown,
                 Pid = null,
             });
-            await health.ContinueWith(_ => { }, TaskScheduler.Default);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -249,20 +293,31 @@ internal sealed class Orchestrator
         instance.Update(s => s with { State = KnownResourceStates.Waiting });
         foreach (var wait in waits)
         {
-            if (wait.WaitType == WaitType.WaitForCompletion)
+            try
             {
-                await _notifications.WaitForResourceAsync(wait.Resource.Name, s => s.State == KnownResourceStates.Finished && s.ExitCode is null or 0, cancellationToken);
+                await (wait.WaitType == WaitType.WaitForCompletion
+                    ? _notifications.WaitForResourceAsync(wait.Resource.Name, CompletedSuccessfully, cancellationToken)
+                    : _notifications.WaitForResourceHealthyAsync(wait.Resource.Name, cancellationToken));
             }
-            else
+            catch (DistributedApplicationException exception)
             {
-                await _notifications.WaitForResourceAsync(wait.Resource.Name, s => s.IsHealthyAndRunning, cancellationToken);
+                throw new DistributedApplicationException($"Not started, because it waits for '{wait.Resource.Name}': {exception.Message}");
             }
         }
     }
 
-    private static Process StartProcess(ResourceInstance instance, ProcessSpec spec)
+    private static bool CompletedSuccessfully(ResourceSnapshot snapshot) => snapshot.State switch
     {
-        var startInfo = new ProcessStartInfo(spec.FileName)
+        KnownResourceStates.Finished when snapshot.ExitCode is null or 0 => true,
+        _ when KnownResourceStates.IsTerminal(snapshot.State) => throw new DistributedApplicationException(
+            $"Resource '{snapshot.Name}' is {snapshot.State}{(snapshot.ExitCode is { } code ? $" (exit code {code})" : "")}; it did not complete successfully."),
+        _ => false,
+    };
+
+    private Process StartProcess(ResourceInstance instance, ProcessSpec spec)
+    {
+        // setsid execs in place, so the pid we supervise and signal stays the server's own.
+        var startInfo = new ProcessStartInfo(DetachFromTerminal ? "setsid" : spec.FileName, DetachFromTerminal ? [spec.FileName, .. spec.Arguments] : spec.Arguments)
         {
             WorkingDirectory = spec.WorkingDirectory,
             RedirectStandardOutput = true,
@@ -270,11 +325,6 @@ internal sealed class Orchestrator
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in spec.Arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
         foreach (var (key, value) in spec.Environment)
         {
             startInfo.Environment[key] = value;
@@ -372,7 +422,9 @@ internal sealed class Orchestrator
 
     private async Task StopLeftoversOfEarlierRunAsync()
     {
-        foreach (var pidFile in Directory.GetFiles(RunDirectory, "*.pid"))
+        // Dependents first, as in a normal stop, so no service outlives the database it was using.
+        var stopOrder = Instances.Select(i => $"{i.Name}.pid").Reverse().ToList();
+        foreach (var pidFile in Directory.GetFiles(RunDirectory, "*.pid").OrderBy(file => stopOrder.IndexOf(Path.GetFileName(file))))
         {
             var parts = File.ReadAllText(pidFile).Split(' ');
             if (parts.Length == 2 && int.TryParse(parts[0], out var pid) && Posix.StartTimeOf(pid)?.ToString(CultureInfo.InvariantCulture) == parts[1])

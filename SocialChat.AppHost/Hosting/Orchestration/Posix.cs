@@ -29,7 +29,19 @@ internal static partial class Posix
         }
     }
 
-    public static bool IsAlive(int pid) => StartTimeOf(pid) is not null;
+    /// <summary>Running, and not a zombie waiting to be reaped by a parent that does not (PID 1 in a container).</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[stat.LastIndexOf(')') + 2] != 'Z';
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
+        {
+            return false;
+        }
+    }
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int sig);

@@ -52,10 +52,22 @@ internal static class ProcessSpecs
 
         RemoveStaleLockFile(instance, dataDirectory);
         var port = postgres.PrimaryEndpoint.Allocated()!.Port.ToString(CultureInfo.InvariantCulture);
-        // TCP on loopback only; no Unix socket, so nothing is written outside the state folder.
-        string[] arguments = ["-D", dataDirectory, "-p", port, "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300"];
+        // TCP on loopback only; the Unix socket (for psql -h <data folder>) stays inside the state folder too,
+        // unless its path would pass the kernel's 107-byte limit for socket paths.
+        var socketDirectory = $"{dataDirectory}/.s.PGSQL.{port}".Length < 107 ? dataDirectory : "";
+        string[] arguments = ["-D", dataDirectory, "-p", port, "-c", "listen_addresses=127.0.0.1", "-c", $"unix_socket_directories={socketDirectory}", "-c", "max_connections=300"];
         return AsUser(asUser, Path.Combine(binDirectory, "postgres"), arguments, dataDirectory);
     }
+
+    /// <summary>What to do when a server stops before it ever became healthy; printed under its log.</summary>
+    public static string? StartFailureHint(IResource resource, DistributedApplicationOptions options) => resource switch
+    {
+        PostgresServerResource => $"PostgreSQL stopped before it accepted connections; its log above says why. If its data folder " +
+            $"{DataDirectoryOf(resource, options, "postgres-data")} is damaged, move it away (or delete it to start with an empty database) and start again.",
+        RedisResource => $"Redis stopped before it answered PING; its log above says why. If its data folder " +
+            $"{DataDirectoryOf(resource, options, "redis-data")} is damaged, move it away (or delete it) and start again.",
+        _ => null,
+    };
 
     private static async Task InitializeClusterAsync(
         ResourceInstance instance, PostgresServerResource postgres, string binDirectory, string dataDirectory, string? asUser,
@@ -158,9 +170,10 @@ internal static class ProcessSpecs
         var projectDirectory = Path.GetDirectoryName(project.Project.ProjectPath)!;
         var assemblyName = Path.GetFileNameWithoutExtension(project.Project.ProjectPath);
         var assembly = Path.Combine(projectDirectory, "bin", Orchestrator.BuildConfiguration, Orchestrator.TargetFramework, $"{assemblyName}.dll");
+        var args = project.AnnotationsOf<CommandLineArgsAnnotation>().SelectMany(a => a.Args);
         string[] arguments = File.Exists(assembly)
-            ? [assembly]
-            : ["run", "--project", project.Project.ProjectPath, "--no-launch-profile", "-c", Orchestrator.BuildConfiguration];
+            ? [assembly, .. args]
+            : ["run", "--project", project.Project.ProjectPath, "--no-launch-profile", "-c", Orchestrator.BuildConfiguration, "--", .. args];
         return new ProcessSpec("dotnet", arguments, projectDirectory, environment);
     }
 

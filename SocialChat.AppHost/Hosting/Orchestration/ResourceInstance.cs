@@ -21,6 +21,9 @@ internal sealed class ResourceInstance(IResource resource, int replica, string n
 
     public CancellationTokenSource Lifetime { get; set; } = new();
 
+    /// <summary>The task that starts, watches and reaps this instance's process.</summary>
+    public Task Supervision { get; set; } = Task.CompletedTask;
+
     public ResourceSnapshot Snapshot { get; private set; } = new()
     {
         Name = name,
