@@ -9,6 +9,7 @@ namespace SocialChat.Worker.Migrations;
 /// </summary>
 internal sealed class DatabaseMigrator(
     IServiceScopeFactory scopeFactory,
+    IConfiguration configuration,
     DatabaseMigrationStatus status,
     ILogger<DatabaseMigrator> logger) : BackgroundService
 {
@@ -21,7 +22,8 @@ internal sealed class DatabaseMigrator(
             try
             {
                 await using var scope = scopeFactory.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
+                await using var direct = DirectContext();
+                var db = direct ?? scope.ServiceProvider.GetRequiredService<SocialDbContext>();
                 var pending = (await db.Database.GetPendingMigrationsAsync(stoppingToken)).ToList();
                 await db.Database.MigrateAsync(stoppingToken);
                 logger.LogInformation("Database is up to date; applied {Count} migration(s): {Migrations}", pending.Count, pending);
@@ -37,4 +39,23 @@ internal sealed class DatabaseMigrator(
             }
         }
     }
+
+    /// <summary>
+    /// In production the services reach PostgreSQL through PgBouncer in transaction pooling; migrations run
+    /// DDL under locks that must stay on one server connection, so they use a direct connection when one is given.
+    /// </summary>
+    private SocialDbContext? DirectContext()
+    {
+        var connectionString = configuration.GetConnectionString(MigrationsConnectionName);
+        if (string.IsNullOrEmpty(connectionString))
+        {
+            return null;
+        }
+
+        var options = new DbContextOptionsBuilder<SocialDbContext>().UseNpgsql(connectionString);
+        SocialDbContextOptions.Configure(options);
+        return new SocialDbContext(options.Options);
+    }
+
+    private const string MigrationsConnectionName = "migrations";
 }

@@ -21,18 +21,22 @@ internal static class ManifestPublisher
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>Writes <c>aspire-manifest.json</c> at the output path and the two VPS bundles beside it.</summary>
     public static async Task PublishAsync(DistributedApplicationOptions options, IReadOnlyList<IResource> resources)
     {
-        var outputPath = Path.GetFullPath(options.OutputPath ?? "aspire-manifest.json");
         if (options.Publisher != "manifest")
         {
             throw new DistributedApplicationException($"Unknown publisher '{options.Publisher}'; the one publisher is 'manifest'.");
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(outputPath)!);
-        var manifest = await WriteManifestAsync(resources, Path.GetDirectoryName(outputPath)!);
+        var outputPath = Path.GetFullPath(options.OutputPath ?? "aspire-manifest.json");
+        var outputDirectory = Path.GetDirectoryName(outputPath)!;
+        Directory.CreateDirectory(outputDirectory);
+        var manifest = await WriteManifestAsync(resources, outputDirectory);
         await File.WriteAllTextAsync(outputPath, manifest.ToJsonString(WriteOptions) + "\n");
+        await VpsBundlePublisher.WriteAsync(manifest, resources, outputDirectory);
         Console.WriteLine($"Published manifest to: {outputPath}");
+        Console.WriteLine($"Published db-vps/ and main-vps/ bundles to: {outputDirectory}");
     }
 
     public static async Task<JsonObject> WriteManifestAsync(IReadOnlyList<IResource> resources, string manifestDirectory)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Build on a workstation, copy to the Main VPS, migrate, then restart with no downtime for realtime clients:
+#   MAIN_VPS=deploy@main-vps ./deploy.sh
+# Realtime instances restart one at a time, each waiting until the previous one is healthy again, so
+# clients reconnect (with jitter) to the others and catch up with GET …/messages?after=.
+set -euo pipefail
+: "${MAIN_VPS:?set MAIN_VPS=user@host}"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+out="$(mktemp -d)"
+for project in Worker Api Realtime; do
+  dotnet publish "$root/SocialChat.$project/SocialChat.$project.csproj" -c Release -o "$out/$(echo "$project" | tr 'A-Z' 'a-z')"
+done
+rsync -az --delete "$out/" "$MAIN_VPS:/opt/socialchat.new/"
+ssh "$MAIN_VPS" 'bash -s' <<'REMOTE'
+set -euo pipefail
+sudo rsync -a --delete /opt/socialchat.new/ /opt/socialchat/
+healthy() { for _ in $(seq 60); do curl -fsS "http://127.0.0.1:$1/health" >/dev/null && return 0; sleep 1; done; return 1; }
+# The Worker applies migrations (straight to PostgreSQL) before it reports healthy.
+sudo systemctl restart socialchat-worker && healthy 5070
+for i in $(seq 0 1); do sudo systemctl restart "socialchat-api@$i" && healthy $((5080 + i)); done
+for i in $(seq 0 5); do sudo systemctl restart "socialchat-realtime@$i" && healthy $((5090 + i)); done
+REMOTE
