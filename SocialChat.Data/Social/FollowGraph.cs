@@ -30,19 +30,16 @@ public static class FollowGraph
             return new DomainError.Forbidden("You cannot follow this user.");
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var inserted = await db.Database.ExecuteSqlAsync(
+        await IdempotentRelation.InsertAsync(
+            db,
+            notifier,
             $"INSERT INTO follows (follower_id, followee_id, created_at) VALUES ({followerId}, {followeeId}, {DateTime.UtcNow}) ON CONFLICT DO NOTHING",
+            async () =>
+            {
+                await AdjustCountsAsync(db, followerId, followeeId, +1, cancellationToken);
+                notifier.Add(NotificationKind.Follow, followeeId, followerId);
+            },
             cancellationToken);
-        if (inserted == 1)
-        {
-            await AdjustCountsAsync(db, followerId, followeeId, +1, cancellationToken);
-            notifier.Add(NotificationKind.Follow, followeeId, followerId);
-            await db.SaveChangesAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        await notifier.PublishPendingAsync(cancellationToken);
         return true;
     }
 

@@ -91,21 +91,17 @@ public static class Posts
             return new DomainError.NotFound("Post not found.");
         }
 
-        // The counter moves only when the like row really appeared, so repeats and races keep it exact.
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var inserted = await db.Database.ExecuteSqlAsync(
+        await IdempotentRelation.InsertAsync(
+            db,
+            notifier,
             $"INSERT INTO post_likes (post_id, user_id, created_at) VALUES ({postId}, {userId}, {DateTime.UtcNow}) ON CONFLICT DO NOTHING",
+            async () =>
+            {
+                await db.Posts.Where(p => p.Id == postId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(p => p.LikeCount, p => p.LikeCount + 1), cancellationToken);
+                notifier.Add(NotificationKind.Like, authorId.Value, userId, postId);
+            },
             cancellationToken);
-        if (inserted == 1)
-        {
-            await db.Posts.Where(p => p.Id == postId)
-                .ExecuteUpdateAsync(s => s.SetProperty(p => p.LikeCount, p => p.LikeCount + 1), cancellationToken);
-            notifier.Add(NotificationKind.Like, authorId.Value, userId, postId);
-            await db.SaveChangesAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        await notifier.PublishPendingAsync(cancellationToken);
         return true;
     }
 
