@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Microsoft.Extensions.Hosting;
@@ -8,7 +7,5 @@ public static class SocialChatTelemetry
 {
     public const string MeterName = "SocialChat";
     public const string ActivitySourceName = "SocialChat";
-
-    public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
     public static readonly Meter Meter = new(MeterName);
 }

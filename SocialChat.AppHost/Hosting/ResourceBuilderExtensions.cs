@@ -80,7 +80,6 @@ public static class ResourceBuilderExtensions
         where T : IResource
     {
         var resource = source.Resource;
-        builder.WithAnnotation(new ResourceRelationshipAnnotation(resource, "Reference"));
         return builder.WithEnvironment(context =>
         {
             context.EnvironmentVariables[$"ConnectionStrings__{resource.Name}"] = new ConnectionStringReference(resource);
@@ -97,7 +96,6 @@ public static class ResourceBuilderExtensions
         where T : IResource
     {
         var project = source.Resource;
-        builder.WithAnnotation(new ResourceRelationshipAnnotation(project, "Reference"));
         return builder.WithEnvironment(context =>
         {
             foreach (var endpoint in project.AnnotationsOf<EndpointAnnotation>())
@@ -131,9 +129,6 @@ public static class ResourceBuilderExtensions
             callback(context);
             return Task.CompletedTask;
         }));
-
-    public static IResourceBuilder<T> WithArgs<T>(this IResourceBuilder<T> builder, params string[] args) where T : IResource =>
-        builder.WithAnnotation(new CommandLineArgsAnnotation(args));
 
     public static IResourceBuilder<T> WithAnnotation<T>(this IResourceBuilder<T> builder, IResourceAnnotation annotation) where T : IResource
     {

@@ -42,11 +42,7 @@ public enum WaitType
 
 public sealed record WaitAnnotation(IResource Resource, WaitType WaitType) : IResourceAnnotation;
 
-public sealed record ResourceRelationshipAnnotation(IResource Resource, string Type) : IResourceAnnotation;
-
 public sealed record ReplicaAnnotation(int Replicas) : IResourceAnnotation;
-
-public sealed record CommandLineArgsAnnotation(IReadOnlyList<string> Args) : IResourceAnnotation;
 
 /// <summary>Where a resource keeps its data between runs (Aspire's data volume / bind mount).</summary>
 public sealed record DataDirectoryAnnotation(string Path) : IResourceAnnotation;

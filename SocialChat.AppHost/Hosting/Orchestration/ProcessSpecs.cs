@@ -170,10 +170,9 @@ internal static class ProcessSpecs
         var projectDirectory = Path.GetDirectoryName(project.Project.ProjectPath)!;
         var assemblyName = Path.GetFileNameWithoutExtension(project.Project.ProjectPath);
         var assembly = Path.Combine(projectDirectory, "bin", Orchestrator.BuildConfiguration, Orchestrator.TargetFramework, $"{assemblyName}.dll");
-        var args = project.AnnotationsOf<CommandLineArgsAnnotation>().SelectMany(a => a.Args);
         string[] arguments = File.Exists(assembly)
-            ? [assembly, .. args]
-            : ["run", "--project", project.Project.ProjectPath, "--no-launch-profile", "-c", Orchestrator.BuildConfiguration, "--", .. args];
+            ? [assembly]
+            : ["run", "--project", project.Project.ProjectPath, "--no-launch-profile", "-c", Orchestrator.BuildConfiguration];
         return new ProcessSpec("dotnet", arguments, projectDirectory, environment);
     }
 
