@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Identity;
 using SocialChat.Api.Infrastructure;
+using SocialChat.Api.RateLimiting;
 using SocialChat.Data;
 using SocialChat.Data.Auth;
 using SocialChat.Data.Common;
@@ -17,6 +18,7 @@ internal static class Extensions
     {
         builder.AddSocialChatData();
         builder.AddSocialChatAuthentication();
+        builder.AddApiRateLimiting();
 
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         builder.Services.AddSingleton<LoginThrottle>();
