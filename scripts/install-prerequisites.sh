@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what SocialChat runs beside the .NET SDK: PostgreSQL server binaries and redis-server
-# (and, with --deploy-tools, nginx and pgbouncer for the topology tests). Idempotent; prints what it installs.
+# (and, with --deploy-tools, nginx, pgbouncer, psql and openssl for the deployment-bundle tests). Idempotent; prints what it installs.
 set -euo pipefail
 
 missing=()
@@ -13,6 +13,8 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 if [[ "${1:-}" == "--deploy-tools" ]]; then
   command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
   command -v pgbouncer >/dev/null || [[ -x /usr/sbin/pgbouncer ]] || missing+=(pgbouncer)
+  command -v psql >/dev/null || missing+=(postgresql-client)
+  command -v openssl >/dev/null || missing+=(openssl)
 fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then

@@ -189,8 +189,8 @@ internal static class VpsBundlePublisher
         reserve_pool_size = 10
         server_reset_query =
         ignore_startup_parameters = extra_float_digits
-        ; Npgsql prepares nothing on the server unless asked (Max Auto Prepare=0): none to track here.
-        max_prepared_statements = 0
+        ; Npgsql prepares nothing on the server unless asked (Max Auto Prepare=0), so no prepared-statement
+        ; tracking is needed (and Debian 12's PgBouncer 1.18 has none).
 
         """;
 
@@ -331,8 +331,8 @@ internal static class VpsBundlePublisher
             }
 
             server {
-                listen 443 ssl;
-                http2 on;
+                # "listen … http2" rather than "http2 on": Debian 12's nginx 1.22 predates the directive.
+                listen 443 ssl http2;
                 server_name chat.example.com;
                 ssl_certificate /etc/letsencrypt/live/chat.example.com/fullchain.pem;
                 ssl_certificate_key /etc/letsencrypt/live/chat.example.com/privkey.pem;
