@@ -1,7 +1,9 @@
+using Microsoft.AspNetCore.SignalR;
 using SocialChat.Data;
 using SocialChat.Data.Auth;
 using SocialChat.Data.Realtime;
 using SocialChat.Realtime.Presence;
+using SocialChat.Realtime.RateLimiting;
 using MessageOperations = SocialChat.Data.Messages.Messages;
 
 namespace Microsoft.Extensions.Hosting;
@@ -14,14 +16,17 @@ internal static class Extensions
         builder.AddSocialChatAuthentication();
         builder.AddSocialChatRealtime();
 
-        builder.Services.Configure<Microsoft.AspNetCore.SignalR.HubOptions>(options =>
+        builder.Services.Configure<HubOptions>(options =>
         {
             options.MaximumReceiveMessageSize = 32 * 1024;
             // Pings every 15 s keep proxies from closing idle sockets; a client silent for 30 s (two missed pings) is gone.
             options.KeepAliveInterval = TimeSpan.FromSeconds(15);
             options.ClientTimeoutInterval = TimeSpan.FromSeconds(30);
             options.EnableDetailedErrors = false;
+            options.AddFilter<SendRateLimitFilter>();
         });
+        builder.Services.AddOptions<HubRateLimitOptions>().BindConfiguration(HubRateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<SendRateLimitFilter>();
 
         builder.Services.AddScoped<MessageOperations>();
         builder.Services.AddHostedService<NodeHeartbeat>();

@@ -147,6 +147,34 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_connection_sending_faster_than_its_budget_is_told_it_is_rate_limited_and_nothing_extra_is_stored()
+    {
+        var (alice, _, direct) = await PairAsync();
+        await using var aliceHub = await ConnectAsync(alice, 0);
+
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
+        {
+            try
+            {
+                await aliceHub.Connection.InvokeAsync<MessageResponse>("SendMessage", direct.Id, Guid.NewGuid(), $"burst {i}", null);
+                return null;
+            }
+            catch (HubException exception)
+            {
+                return exception.Message;
+            }
+        }));
+
+        var refused = attempts.Where(a => a is not null).ToList();
+        Assert.NotEmpty(refused);
+        Assert.All(refused, message => Assert.Contains("Rate limited", message));
+        // The default budget: a burst of 20, then 10 more each second while the rest are being sent.
+        var sent = attempts.Length - refused.Count;
+        Assert.InRange(sent, 20, attempts.Length - 1);
+        Assert.Equal(sent, (await Chat.GetAsync(alice, direct.Id)).LastSeq);
+    }
+
+    [Fact]
     public async Task An_invalid_or_signed_out_token_cannot_connect()
     {
         var user = await TestUser.RegisterAsync(fixture);
