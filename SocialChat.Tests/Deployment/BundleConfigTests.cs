@@ -16,14 +16,14 @@ namespace SocialChat.Tests.Deployment;
 /// </summary>
 public sealed class BundleConfigTests(SocialChatAppFixture fixture) : IDisposable
 {
-    private static readonly string Bundles = Path.Combine(FindRepositoryRoot(), "aspire-manifest");
+    private static readonly string Bundles = Path.Combine(TestEnvironment.RepositoryRoot, "aspire-manifest");
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("socialchat-bundle-");
     private readonly List<Process> _servers = [];
 
     [Fact]
     public async Task The_generated_nginx_site_proxies_the_api_and_upgrades_hub_websockets()
     {
-        var (httpPort, httpsPort) = (FreePort(), FreePort());
+        var (httpPort, httpsPort) = (TestEnvironment.FreePort(), TestEnvironment.FreePort());
         await RunAsync("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
             "-keyout", Path.Combine(_work.FullName, "key.pem"), "-out", Path.Combine(_work.FullName, "cert.pem"));
         var api = fixture.GetEndpoint("api");
@@ -88,7 +88,7 @@ public sealed class BundleConfigTests(SocialChatAppFixture fixture) : IDisposabl
     public async Task The_generated_pgbouncer_settings_pool_transactions_for_the_services_connection_options()
     {
         var direct = new NpgsqlConnectionStringBuilder(await fixture.GetConnectionStringAsync("socialdb"));
-        var port = FreePort();
+        var port = TestEnvironment.FreePort();
         string userlist;
         await using (var connection = new NpgsqlConnection(direct.ConnectionString))
         {
@@ -182,25 +182,5 @@ public sealed class BundleConfigTests(SocialChatAppFixture fixture) : IDisposabl
         }
 
         throw new TimeoutException($"Nothing listens on port {port}.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "SocialChat.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root was not found.");
     }
 }

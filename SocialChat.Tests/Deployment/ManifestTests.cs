@@ -5,7 +5,7 @@ namespace SocialChat.Tests.Deployment;
 /// <summary>The committed deployment output is what the app host generates, in Aspire's manifest shape.</summary>
 public sealed class ManifestTests
 {
-    private static readonly string RepositoryRoot = FindRepositoryRoot();
+    private static readonly string RepositoryRoot = TestEnvironment.RepositoryRoot;
     private static readonly string CommittedDirectory = Path.Combine(RepositoryRoot, "aspire-manifest");
 
     [Fact]
@@ -87,17 +87,4 @@ public sealed class ManifestTests
 
     private static List<string> RelativeFiles(string directory) =>
         [.. Directory.GetFiles(directory, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(directory, f)).Order(StringComparer.Ordinal)];
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "SocialChat.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (with SocialChat.sln) was not found above the test binaries.");
-    }
 }

@@ -11,7 +11,7 @@ public sealed class AppHostLifecycleTests
     [Fact]
     public async Task Dashboard_lists_every_resource_and_stop_leaves_no_process_behind()
     {
-        var dashboardPort = FreePort();
+        var dashboardPort = TestEnvironment.FreePort();
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Program>();
         appHost.Options.DashboardPort = dashboardPort;
         var app = await appHost.BuildAsync();
@@ -118,12 +118,5 @@ public sealed class AppHostLifecycleTests
         Assert.Contains($"{dataFolder.FullName} is not a database cluster", postgres.HealthDescription);
         Assert.Contains("delete it to start with an empty database", postgres.HealthDescription);
         Assert.Contains(app.GetLogs("postgres"), line => line.Contains("is not a database cluster", StringComparison.Ordinal));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
