@@ -77,6 +77,7 @@ internal static class VpsBundlePublisher
         // Migrations take session-level locks and DDL that transaction pooling must not split: they go straight to PostgreSQL.
         environment["ConnectionStrings__migrations"] =
             "Host=<DB_VPS_PRIVATE_IP>;Port=5432;Username=postgres;Password=<POSTGRES_PASSWORD>;Database=socialdb";
+        environment["Cors__AllowedOrigins__0"] = "<WEB_CLIENT_ORIGIN, e.g. https://app.example.com>";
         environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         environment["DOTNET_ENVIRONMENT"] = "Production";
 
