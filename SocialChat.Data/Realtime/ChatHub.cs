@@ -29,6 +29,12 @@ public sealed class ChatHub(
     public override async Task OnConnectedAsync()
     {
         var userId = UserId;
+        // Checked before this connection counts, so concurrent connects may pass the cap by a few: a guard, not a quota.
+        if (await presence.ConnectionCountAsync(userId) >= presenceOptions.Value.MaxConnectionsPerUser)
+        {
+            throw new HubException($"Too many connections: a user may hold {presenceOptions.Value.MaxConnectionsPerUser}; close another one first.");
+        }
+
         var conversationIds = await db.ConversationMembers.Where(m => m.UserId == userId).Select(m => m.ConversationId).ToListAsync(Context.ConnectionAborted);
         await Groups.AddToGroupAsync(Context.ConnectionId, ChatGroups.User(userId), Context.ConnectionAborted);
         foreach (var conversationId in conversationIds)

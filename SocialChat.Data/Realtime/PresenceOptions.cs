@@ -20,6 +20,10 @@ public sealed class PresenceOptions
     [Range(typeof(TimeSpan), "00:00:00.200", "00:00:30")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Live hub connections one user may hold across all nodes (devices, tabs).</summary>
+    [Range(1, 1_000)]
+    public int MaxConnectionsPerUser { get; set; } = 20;
+
     /// <summary>How many users one SubscribePresence or presence query may name.</summary>
     [Range(1, 10_000)]
     public int MaxUsersPerQuery { get; set; } = 500;

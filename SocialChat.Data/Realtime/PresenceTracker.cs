@@ -75,6 +75,8 @@ public sealed class PresenceTracker(
         }
     }
 
+    public async Task<long> ConnectionCountAsync(Guid userId) => await redis.GetDatabase().SetLengthAsync(UserConnectionsKey(userId));
+
     /// <summary>Every live connection of a user, on any node: what membership changes add to a group.</summary>
     public async Task<IReadOnlyList<string>> ConnectionsOfAsync(Guid userId) =>
         [.. (await redis.GetDatabase().SetMembersAsync(UserConnectionsKey(userId))).Select(v => v.ToString())];

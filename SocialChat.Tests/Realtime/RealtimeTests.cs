@@ -175,6 +175,46 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_user_cannot_hold_more_than_the_connection_cap()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        var open = new List<HubClient>();
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                open.Add(await ConnectAsync(user, i % 2));
+            }
+
+            var refused = await Assert.ThrowsAnyAsync<Exception>(() => ConnectAsync(user, 0));
+            Assert.Contains("Too many connections", refused.Message);
+
+            // Closing one frees a place once the server has processed the disconnect.
+            await open[0].DisposeAsync();
+            open.RemoveAt(0);
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    open.Add(await ConnectAsync(user, 1));
+                    break;
+                }
+                catch (Exception) when (attempt < 20)
+                {
+                    await Task.Delay(100);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var client in open)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task An_invalid_or_signed_out_token_cannot_connect()
     {
         var user = await TestUser.RegisterAsync(fixture);
