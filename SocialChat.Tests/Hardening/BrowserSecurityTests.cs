@@ -2,7 +2,7 @@ using SocialChat.Tests.Hosting;
 
 namespace SocialChat.Tests.Hardening;
 
-public sealed class CorsTests(SocialChatAppFixture fixture)
+public sealed class BrowserSecurityTests(SocialChatAppFixture fixture)
 {
     [Theory]
     [InlineData("api", "/api/v1/auth/login")]
@@ -16,6 +16,20 @@ public sealed class CorsTests(SocialChatAppFixture fixture)
 
         Assert.Equal("https://app.example.test", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.False(other.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
+    [Fact]
+    public async Task Api_responses_carry_security_headers_even_on_errors()
+    {
+        using var client = fixture.CreateHttpClient();
+
+        var response = await client.GetAsync("/api/v1/users/me");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+        Assert.StartsWith("default-src 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
     }
 
     private static HttpRequestMessage Preflight(string path, string origin)
