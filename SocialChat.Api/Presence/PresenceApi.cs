@@ -17,7 +17,7 @@ public static class PresenceApi
         return app;
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<PresenceResponse>>, ProblemHttpResult>> GetPresenceAsync(
+    public static async Task<Results<Ok<List<PresenceResponse>>, ProblemHttpResult>> GetPresenceAsync(
         PresenceRequest request, ClaimsPrincipal user, PresenceTracker presence, IOptions<PresenceOptions> options, CancellationToken cancellationToken)
     {
         var max = options.Value.MaxUsersPerQuery;

@@ -92,14 +92,13 @@ public sealed class ChatHub(
             throw new HubException($"Name between 0 and {presenceOptions.Value.MaxUsersPerQuery} users.");
         }
 
-        var statuses = await presence.GetAsync(UserId, userIds, Context.ConnectionAborted);
         var visible = await presence.VisibleUsersAsync(UserId, userIds, Context.ConnectionAborted);
         foreach (var userId in visible.Keys)
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, ChatGroups.Presence(userId), Context.ConnectionAborted);
         }
 
-        return statuses;
+        return await presence.StatusOfAsync(userIds, visible);
     }
 }
 

@@ -85,13 +85,17 @@ public sealed class PresenceTracker(
     /// Presence as <paramref name="viewerId"/> may see it: users who share a conversation with them, whom
     /// they follow, or themselves. Everyone else reads as offline with no lastSeenAt.
     /// </summary>
-    public async Task<IReadOnlyList<PresenceResponse>> GetAsync(Guid viewerId, IReadOnlyCollection<Guid> userIds, CancellationToken cancellationToken)
+    public async Task<List<PresenceResponse>> GetAsync(Guid viewerId, IReadOnlyCollection<Guid> userIds, CancellationToken cancellationToken) =>
+        await StatusOfAsync(userIds, await VisibleUsersAsync(viewerId, userIds, cancellationToken));
+
+    /// <summary>Presence of these users, given which of them the viewer may see (<see cref="VisibleUsersAsync"/>).</summary>
+    public async Task<List<PresenceResponse>> StatusOfAsync(IReadOnlyCollection<Guid> userIds, IReadOnlyDictionary<Guid, DateTime?> visible)
     {
-        var visible = await VisibleUsersAsync(viewerId, userIds, cancellationToken);
         var database = redis.GetDatabase();
         var counts = await Task.WhenAll(visible.Keys.Select(async id => (Id: id, Count: await database.SetLengthAsync(UserConnectionsKey(id)))));
         var online = counts.Where(c => c.Count > 0).Select(c => c.Id).ToHashSet();
         var now = time.GetUtcNow().UtcDateTime;
+
         // A concrete List: the hub's MessagePack protocol serializes the runtime type, which a collection expression hides.
         return userIds.Distinct().Select(id => visible.TryGetValue(id, out var lastSeenAt)
             ? new PresenceResponse(id, online.Contains(id), online.Contains(id) ? now : lastSeenAt)
