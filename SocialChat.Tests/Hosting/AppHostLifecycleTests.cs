@@ -107,16 +107,41 @@ public sealed class AppHostLifecycleTests
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Program>();
         var dataFolder = Directory.CreateDirectory(Path.Combine(appHost.Options.StateDirectory, "postgres-data"));
         await File.WriteAllTextAsync(Path.Combine(dataFolder.FullName, "stray.txt"), "not a cluster");
-        await using var app = await appHost.BuildAsync();
+        var app = await appHost.BuildAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        try
+        {
+            await app.StartAsync(timeout.Token);
+            await app.ResourceNotifications.WaitForResourceAsync("postgres", "FailedToStart", timeout.Token);
+            await app.ResourceNotifications.WaitForResourceAsync("api", "FailedToStart", timeout.Token);
 
-        await app.StartAsync(timeout.Token);
-        await app.ResourceNotifications.WaitForResourceAsync("postgres", "FailedToStart", timeout.Token);
-        await app.ResourceNotifications.WaitForResourceAsync("api", "FailedToStart", timeout.Token);
+            var postgres = app.ResourceNotifications.Current.Single(s => s.Name == "postgres");
+            Assert.Contains($"{dataFolder.FullName} is not a database cluster", postgres.HealthDescription);
+            Assert.Contains("delete it to start with an empty database", postgres.HealthDescription);
+            Assert.Contains(app.GetLogs("postgres"), line => line.Contains("is not a database cluster", StringComparison.Ordinal));
+        }
+        finally
+        {
+            // Stopping soon after a failed start (Redis may still be coming up) must still leave nothing running.
+            await app.DisposeAsync();
+        }
 
-        var postgres = app.ResourceNotifications.Current.Single(s => s.Name == "postgres");
-        Assert.Contains($"{dataFolder.FullName} is not a database cluster", postgres.HealthDescription);
-        Assert.Contains("delete it to start with an empty database", postgres.HealthDescription);
-        Assert.Contains(app.GetLogs("postgres"), line => line.Contains("is not a database cluster", StringComparison.Ordinal));
+        var stateDirectory = appHost.Options.StateDirectory;
+        var leftovers = Directory.GetDirectories("/proc")
+            .Where(process => int.TryParse(Path.GetFileName(process), out _))
+            .Where(process => ReadLink(Path.Combine(process, "cwd"))?.StartsWith(stateDirectory, StringComparison.Ordinal) == true);
+        Assert.Empty(leftovers);
+    }
+
+    private static string? ReadLink(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 }

@@ -231,8 +231,18 @@ internal sealed class Orchestrator
             }
 
             var spec = await ProcessSpecs.BuildAsync(instance, _options, _prerequisites, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
             var process = StartProcess(instance, spec);
             RecordPid(instance, process);
+
+            // A stop that came while the process was being prepared found no process to signal: signal it here.
+            // (StopInstanceAsync cancels before it looks at Process, so one of the two always sees the other.)
+            if (cancellationToken.IsCancellationRequested)
+            {
+                instance.StopRequested = true;
+                Posix.Signal(process.Id, StopSignalOf(instance.Resource));
+            }
+
             instance.Update(s => s with
             {
                 State = KnownResourceStates.Running,
