@@ -4,7 +4,10 @@ using SocialChat.Data.Users;
 
 namespace SocialChat.Data.Conversations;
 
-/// <summary>The contract's <c>Conversation</c>, as one member sees it (their read marker and unread count).</summary>
+/// <summary>
+/// The contract's <c>Conversation</c>, as one member sees it: their read marker and unread count, and for a direct
+/// conversation, which has no title of its own, the other member's display name as <c>title</c>.
+/// </summary>
 public sealed record ConversationResponse(
     Guid Id,
     ConversationKind Kind,

@@ -5,56 +5,74 @@ using SocialChat.Data.Messages;
 namespace SocialChat.Data.Conversations;
 
 /// <summary>
-/// Builds <see cref="ConversationResponse"/>s in three queries whatever the number of conversations:
-/// the memberships with their conversations, the last messages, the unread counts.
+/// Conversations as each member sees them, in ONE query whatever their number: the membership, the
+/// conversation, its last message, the direct peer's name and the member's unread count side by side.
 /// </summary>
 internal static class ConversationViews
 {
+    /// <summary>
+    /// One row per membership in <paramref name="memberships"/>, which should already be the rows wanted (a
+    /// page, one member): the last message, peer name and unread count are computed for each of them.
+    /// </summary>
+    public static IQueryable<ConversationView> Of(SocialDbContext db, IQueryable<ConversationMember> memberships) =>
+        memberships
+            .Join(db.Conversations, m => m.ConversationId, c => c.Id, (m, c) => new { Member = m, Conversation = c })
+            // By its key (conversation, last seq): one index probe per conversation, however long the history.
+            .LeftJoin(
+                db.Messages,
+                r => new { ConversationId = r.Conversation.Id, Seq = r.Conversation.LastSeq },
+                m => new { m.ConversationId, m.Seq },
+                (r, last) => new ConversationView
+                {
+                    Member = r.Member,
+                    Conversation = r.Conversation,
+                    LastMessage = last,
+                    DirectPeerName = r.Conversation.Kind == ConversationKind.Direct
+                        ? db.ConversationMembers
+                            .Where(other => other.ConversationId == r.Conversation.Id && other.UserId != r.Member.UserId)
+                            .Join(db.Users, other => other.UserId, u => u.Id, (_, u) => u.DisplayName)
+                            .FirstOrDefault()
+                        : null,
+                    // Unread: messages after the member's read marker that others sent and that are not deleted
+                    // (a tombstone has nothing left to read; one's own messages are never unread).
+                    UnreadCount = db.Messages.Count(m =>
+                        m.ConversationId == r.Member.ConversationId && m.Seq > r.Member.LastReadSeq
+                        && m.SenderId != r.Member.UserId && m.DeletedAt == null),
+                });
+
     /// <summary>Conversations as each member sees them; <paramref name="memberships"/> decides which.</summary>
     public static async Task<List<(Guid UserId, ConversationResponse Conversation)>> LoadAsync(
-        SocialDbContext db, IQueryable<ConversationMember> memberships, CancellationToken cancellationToken)
-    {
-        var rows = await memberships
-            .Join(db.Conversations, m => m.ConversationId, c => c.Id, (m, c) => new { Member = m, Conversation = c })
-            .AsNoTracking()
-            .ToListAsync(cancellationToken);
-        if (rows.Count == 0)
-        {
-            return [];
-        }
-
-        var conversationIds = rows.Select(r => r.Conversation.Id).Distinct().ToList();
-        var lastMessages = await db.Messages.AsNoTracking()
-            .Where(m => conversationIds.Contains(m.ConversationId) && db.Conversations.Any(c => c.Id == m.ConversationId && c.LastSeq == m.Seq))
-            .ToDictionaryAsync(m => m.ConversationId, cancellationToken);
-
-        // Unread: messages after the member's read marker that others sent and that are not deleted.
-        var userIds = rows.Select(r => r.Member.UserId).Distinct().ToList();
-        var unread = await db.ConversationMembers
-            .Where(cm => conversationIds.Contains(cm.ConversationId) && userIds.Contains(cm.UserId))
-            .Select(cm => new
-            {
-                cm.ConversationId,
-                cm.UserId,
-                Count = db.Messages.Count(m => m.ConversationId == cm.ConversationId && m.Seq > cm.LastReadSeq && m.SenderId != cm.UserId && m.DeletedAt == null),
-            })
-            .ToListAsync(cancellationToken);
-        var unreadByMember = unread.ToDictionary(u => (u.ConversationId, u.UserId), u => u.Count);
-
-        return [.. rows.Select(r => (r.Member.UserId, new ConversationResponse(
-            r.Conversation.Id,
-            r.Conversation.Kind,
-            r.Conversation.Title,
-            r.Conversation.MemberCount,
-            lastMessages.TryGetValue(r.Conversation.Id, out var last) ? MessageResponse.From(last) : null,
-            r.Conversation.LastSeq,
-            r.Member.LastReadSeq,
-            unreadByMember.GetValueOrDefault((r.Conversation.Id, r.Member.UserId)),
-            r.Conversation.CreatedAt,
-            r.Conversation.UpdatedAt)))];
-    }
+        SocialDbContext db, IQueryable<ConversationMember> memberships, CancellationToken cancellationToken) =>
+        [.. (await Of(db, memberships).AsNoTracking().ToListAsync(cancellationToken)).Select(v => (v.Member.UserId, v.ToResponse()))];
 
     public static async Task<ConversationResponse?> LoadOneAsync(SocialDbContext db, Guid conversationId, Guid userId, CancellationToken cancellationToken) =>
-        (await LoadAsync(db, db.ConversationMembers.Where(m => m.ConversationId == conversationId && m.UserId == userId), cancellationToken))
-        .Select(v => v.Conversation).SingleOrDefault();
+        (await Of(db, db.ConversationMembers.Where(m => m.ConversationId == conversationId && m.UserId == userId))
+            .AsNoTracking().SingleOrDefaultAsync(cancellationToken))?.ToResponse();
+}
+
+/// <summary>A settable shape (not a positional record) so EF can keep composing queries over it.</summary>
+internal sealed class ConversationView
+{
+    public required ConversationMember Member { get; init; }
+
+    public required Conversation Conversation { get; init; }
+
+    public Message? LastMessage { get; init; }
+
+    public string? DirectPeerName { get; init; }
+
+    public int UnreadCount { get; init; }
+
+    /// <summary>A direct conversation has no title of its own: it is titled with the other member's display name.</summary>
+    public ConversationResponse ToResponse() => new(
+        Conversation.Id,
+        Conversation.Kind,
+        Conversation.Kind == ConversationKind.Direct ? DirectPeerName : Conversation.Title,
+        Conversation.MemberCount,
+        LastMessage is null ? null : MessageResponse.From(LastMessage),
+        Conversation.LastSeq,
+        Member.LastReadSeq,
+        UnreadCount,
+        Conversation.CreatedAt,
+        Conversation.UpdatedAt);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -99,19 +100,21 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
             return error;
         }
 
-        var mine = db.Conversations.Where(c => db.ConversationMembers.Any(m => m.ConversationId == c.Id && m.UserId == userId));
+        // The page is chosen from the memberships and their activity alone; only its rows then pay for the
+        // last message, the peer's name and the unread count.
+        var mine = db.ConversationMembers.Where(m => m.UserId == userId)
+            .Join(db.Conversations, m => m.ConversationId, c => c.Id, (m, c) => new { Member = m, c.UpdatedAt, c.Id });
         if (after is not null)
         {
-            mine = mine.Where(c => c.UpdatedAt < after.UpdatedAt || (c.UpdatedAt == after.UpdatedAt && c.Id < after.Id));
+            mine = mine.Where(r => r.UpdatedAt < after.UpdatedAt || (r.UpdatedAt == after.UpdatedAt && r.Id < after.Id));
         }
 
-        var pageIds = await mine.OrderByDescending(c => c.UpdatedAt).ThenByDescending(c => c.Id)
-            .Select(c => c.Id).Take(pageSize + 1).ToListAsync(cancellationToken);
-        var ids = pageIds.Take(pageSize).ToList();
-        var views = (await ConversationViews.LoadAsync(db, db.ConversationMembers.Where(m => m.UserId == userId && ids.Contains(m.ConversationId)), cancellationToken))
-            .Select(v => v.Conversation)
-            .OrderByDescending(c => c.UpdatedAt).ThenByDescending(c => c.Id, GuidOrder.Instance).ToList();
-        var next = pageIds.Count > pageSize ? Cursor.Encode(new ActivityPosition(views[^1].UpdatedAt, views[^1].Id)) : null;
+        var page = mine.OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id).Take(pageSize + 1).Select(r => r.Member);
+        var rows = await ConversationViews.Of(db, page)
+            .OrderByDescending(v => v.Conversation.UpdatedAt).ThenByDescending(v => v.Conversation.Id)
+            .AsNoTracking().ToListAsync(cancellationToken);
+        var views = rows.Take(pageSize).Select(v => v.ToResponse()).ToList();
+        var next = rows.Count > pageSize ? Cursor.Encode(new ActivityPosition { UpdatedAt = views[^1].UpdatedAt, Id = views[^1].Id }) : null;
         return new Page<ConversationResponse>(views, next);
     }
 
@@ -212,7 +215,13 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.ConversationMembers.Where(m => m.ConversationId == conversationId && m.UserId == memberId).ExecuteDeleteAsync(cancellationToken);
+        // Counted by what the delete removed: of two concurrent removals of one member, only one takes a member off.
+        var removed = await db.ConversationMembers.Where(m => m.ConversationId == conversationId && m.UserId == memberId).ExecuteDeleteAsync(cancellationToken);
+        if (removed == 0)
+        {
+            return new DomainError.NotFound("That user is not a member.");
+        }
+
         await db.Conversations.Where(c => c.Id == conversationId)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.MemberCount, c => c.MemberCount - 1), cancellationToken);
         if (target.Value.Role == MemberRole.Owner)
@@ -270,14 +279,14 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
         var members = db.ConversationMembers.Where(m => m.ConversationId == conversationId);
         if (after is not null)
         {
-            members = members.Where(m => m.JoinedAt > after.JoinedAt || (m.JoinedAt == after.JoinedAt && m.UserId > after.UserId));
+            members = members.Where(m => EF.Functions.GreaterThan(ValueTuple.Create(m.JoinedAt, m.UserId), ValueTuple.Create(after.JoinedAt, after.UserId)));
         }
 
         var rows = await members.OrderBy(m => m.JoinedAt).ThenBy(m => m.UserId).Take(pageSize + 1)
             .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { Member = m, User = u })
             .AsNoTracking().ToListAsync(cancellationToken);
         var items = rows.Take(pageSize).Select(r => new MemberResponse(UserResponse.From(r.User), r.Member.Role, r.Member.JoinedAt, r.Member.LastReadSeq)).ToList();
-        var next = rows.Count > pageSize ? Cursor.Encode(new MemberPosition(items[^1].JoinedAt, items[^1].User.Id)) : null;
+        var next = rows.Count > pageSize ? Cursor.Encode(new MemberPosition { JoinedAt = items[^1].JoinedAt, UserId = items[^1].User.Id }) : null;
         return new Page<MemberResponse>(items, next);
     }
 
@@ -318,9 +327,23 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
 
     private static string DirectKeyOf(Guid a, Guid b) => string.CompareOrdinal(a.ToString(), b.ToString()) < 0 ? $"{a}:{b}" : $"{b}:{a}";
 
-    private sealed record ActivityPosition(DateTime UpdatedAt, Guid Id);
+    // Cursor positions: every field required and no other accepted, so a tampered cursor, or one from another
+    // list, is a 400 rather than a silently wrong page.
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    private sealed record ActivityPosition
+    {
+        public required DateTime UpdatedAt { get; init; }
 
-    private sealed record MemberPosition(DateTime JoinedAt, Guid UserId);
+        public required Guid Id { get; init; }
+    }
+
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    private sealed record MemberPosition
+    {
+        public required DateTime JoinedAt { get; init; }
+
+        public required Guid UserId { get; init; }
+    }
 }
 
 /// <summary>The caller's role and the conversation's kind, or null when the caller is not a member.</summary>
@@ -335,12 +358,4 @@ internal static class Membership
             .SingleOrDefaultAsync(cancellationToken);
         return membership is null ? null : (membership.Role, membership.Kind);
     }
-}
-
-/// <summary>Orders ids as PostgreSQL does (byte order, which is the order of their text form).</summary>
-internal sealed class GuidOrder : IComparer<Guid>
-{
-    public static readonly GuidOrder Instance = new();
-
-    public int Compare(Guid x, Guid y) => string.CompareOrdinal(x.ToString("N"), y.ToString("N"));
 }

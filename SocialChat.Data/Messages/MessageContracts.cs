@@ -24,8 +24,5 @@ public sealed record EditMessageRequest(string? Body);
 
 public sealed record MarkReadRequest(long Seq);
 
-/// <summary>Where a history page continues: the next page's <c>before</c> or <c>after</c> seq.</summary>
-public sealed record HistoryPosition(long? Before, long? After);
-
 /// <summary>What a send answers: the message, and whether this call created it or found it (idempotent retry).</summary>
 public sealed record SentMessage(MessageResponse Message, bool Created);

@@ -1,8 +1,10 @@
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
 using SocialChat.Data.Infrastructure;
+using SocialChat.Data.Infrastructure.EntityConfigurations;
 using SocialChat.Data.Users;
 
 namespace SocialChat.Data.Messages;
@@ -93,16 +95,17 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events)
             return new DomainError.Forbidden("Only the sender can edit a message.");
         }
 
-        if (target.DeletedAt is not null)
+        // Only while not deleted, checked by the write itself: a delete committed since the read above must not
+        // get its body back.
+        var editedAt = DateTime.UtcNow;
+        var changed = await db.Messages.Where(m => m.Id == target.Id && m.DeletedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Body, body.Value).SetProperty(m => m.EditedAt, editedAt), cancellationToken);
+        if (changed == 0)
         {
             return new DomainError.Conflict("A deleted message cannot be edited.");
         }
 
-        target.Body = body.Value;
-        target.EditedAt = DateTime.UtcNow;
-        await db.SaveChangesAsync(cancellationToken);
-
-        var edited = MessageResponse.From(target);
+        var edited = MessageResponse.From(target) with { Body = body.Value, EditedAt = editedAt };
         await events.MessageEditedAsync(edited);
         return edited;
     }
@@ -122,21 +125,22 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events)
             return new DomainError.Forbidden("Only the sender, or a group owner or admin, can delete a message.");
         }
 
-        if (target.DeletedAt is not null)
+        // Whoever deletes first tells the members; a repeated or concurrent delete changes nothing and is still a success.
+        var deleted = await db.Messages.Where(m => m.Id == target.Id && m.DeletedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Body, (string?)null).SetProperty(m => m.DeletedAt, DateTime.UtcNow), cancellationToken);
+        if (deleted == 1)
         {
-            return true;
+            await events.MessageDeletedAsync(conversationId, seq);
         }
 
-        target.Body = null;
-        target.DeletedAt = DateTime.UtcNow;
-        await db.SaveChangesAsync(cancellationToken);
-        await events.MessageDeletedAsync(conversationId, seq);
         return true;
     }
 
     /// <summary>
     /// <c>before</c>: newest first below that seq (the default, from the newest). <c>after</c>: oldest first
-    /// above it — the catch-up after a reconnect. <c>cursor</c> is a previous page's nextCursor.
+    /// above it — the catch-up after a reconnect. <c>cursor</c> is a previous page's nextCursor, given instead of
+    /// before/after: it carries the direction and the seq to continue from (the next page's before or after).
+    /// nextCursor is null when the page reached the end of the history in its direction.
     /// </summary>
     public async Task<Result<Page<MessageResponse>>> HistoryAsync(
         Guid userId, Guid conversationId, long? before, long? after, string? cursor, int? limit, CancellationToken cancellationToken)
@@ -149,6 +153,16 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events)
 
         if (position is not null)
         {
+            if (before is not null || after is not null)
+            {
+                return DomainError.Invalid.Field("cursor", "Give a cursor, or before/after, not both.");
+            }
+
+            if ((position.Before is null) == (position.After is null))
+            {
+                return DomainError.Invalid.Field("cursor", "The cursor is not valid; pass back a nextCursor exactly as it was given.");
+            }
+
             (before, after) = (position.Before, position.After);
         }
 
@@ -176,7 +190,7 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events)
         string? next = null;
         if (rows.Count > pageSize)
         {
-            next = Cursor.Encode(after is not null ? new HistoryPosition(null, items[^1].Seq) : new HistoryPosition(items[^1].Seq, null));
+            next = Cursor.Encode(after is not null ? new HistoryPosition { After = items[^1].Seq } : new HistoryPosition { Before = items[^1].Seq });
         }
 
         return new Page<MessageResponse>(items, next);
@@ -233,8 +247,9 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events)
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: MessageConfiguration.IdempotencyIndex })
         {
+            // Rolling back takes the seq increment with it, so the winner's seq is the only one: no gap.
             await transaction.RollbackAsync(cancellationToken);
             db.ChangeTracker.Clear();
             return null;
@@ -270,7 +285,16 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events)
             return NotFound;
         }
 
-        var message = await db.Messages.SingleOrDefaultAsync(m => m.ConversationId == conversationId && m.Seq == seq, cancellationToken);
+        var message = await db.Messages.AsNoTracking().SingleOrDefaultAsync(m => m.ConversationId == conversationId && m.Seq == seq, cancellationToken);
         return message is null ? new DomainError.NotFound("Message not found.") : (message, membership.Value.Role, membership.Value.Kind);
+    }
+
+    /// <summary>Where a history page continues: exactly one of the next page's before or after seq.</summary>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    private sealed record HistoryPosition
+    {
+        public long? Before { get; init; }
+
+        public long? After { get; init; }
     }
 }

@@ -111,6 +111,117 @@ public sealed class ConversationTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_group_counts_each_member_once_and_the_creator_as_owner()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var member = await TestUser.RegisterAsync(fixture);
+
+        var group = await (await owner.Client.PostJsonAsync("/api/v1/conversations/groups", new { title = "  Weekend  ", memberIds = new[] { member.Id, member.Id, owner.Id } }))
+            .ReadAsync<ConversationResponse>();
+
+        Assert.Equal("Weekend", group.Title);
+        Assert.Equal(2, group.MemberCount);
+        var members = await (await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/members")).ReadAsync<Page<MemberResponse>>();
+        Assert.Equal(MemberRole.Owner, members.Items.Single(m => m.User.Id == owner.Id).Role);
+        Assert.Equal(MemberRole.Member, members.Items.Single(m => m.User.Id == member.Id).Role);
+    }
+
+    [Fact]
+    public async Task A_direct_conversation_is_titled_with_the_other_user_and_refuses_group_changes()
+    {
+        var alice = await TestUser.RegisterAsync(fixture, displayName: "Alice Liddell");
+        var bob = await TestUser.RegisterAsync(fixture, displayName: "Bob Dylan");
+        var carol = await TestUser.RegisterAsync(fixture);
+        var direct = await Chat.OpenDirectAsync(alice, bob);
+        var root = $"/api/v1/conversations/{direct.Id}";
+
+        Assert.Equal("Bob Dylan", direct.Title);
+        Assert.Equal("Alice Liddell", (await Chat.GetAsync(bob, direct.Id)).Title);
+
+        await ProblemAssert.IsProblemAsync(await alice.Client.PatchJsonAsync(root, new { title = "Us" }), HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblemAsync(await alice.Client.PostJsonAsync($"{root}/members", new { userIds = new[] { carol.Id } }), HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblemAsync(await alice.Client.PatchJsonAsync($"{root}/members/{bob.Id}", new { role = "admin" }), HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblemAsync(await alice.Client.DeleteAsync($"{root}/members/{alice.Id}"), HttpStatusCode.BadRequest);
+        Assert.Equal(2, (await Chat.GetAsync(bob, direct.Id)).MemberCount);
+    }
+
+    [Fact]
+    public async Task Members_page_in_joining_order()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var members = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => TestUser.RegisterAsync(fixture)));
+        var group = await Chat.CreateGroupAsync(owner);
+        foreach (var member in members)
+        {
+            await owner.Client.PostJsonAsync($"/api/v1/conversations/{group.Id}/members", new { userIds = new[] { member.Id } });
+        }
+
+        var seen = new List<MemberResponse>();
+        string? cursor = null;
+        do
+        {
+            var page = await (await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/members?limit=2&cursor={cursor}")).ReadAsync<Page<MemberResponse>>();
+            Assert.InRange(page.Items.Count, 1, 2);
+            seen.AddRange(page.Items);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        Assert.Equal([owner.Id, .. members.Select(m => m.Id)], seen.Select(m => m.User.Id));
+    }
+
+    [Fact]
+    public async Task Removing_one_member_several_times_at_once_takes_one_member_off()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var members = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => TestUser.RegisterAsync(fixture)));
+        var group = await Chat.CreateGroupAsync(owner, members);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{members[0].Id}")));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.NoContent);
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.NotFound, r.StatusCode.ToString()));
+        Assert.Equal(3, (await Chat.GetAsync(owner, group.Id)).MemberCount);
+    }
+
+    [Fact]
+    public async Task A_new_member_sees_the_history_but_nothing_of_it_as_unread()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var newcomer = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner);
+        await Chat.SendAsync(owner, group.Id, "before you came");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.PostJsonAsync($"/api/v1/conversations/{group.Id}/members", new { userIds = new[] { newcomer.Id } })).StatusCode);
+
+        var seen = await Chat.GetAsync(newcomer, group.Id);
+        Assert.Equal((1L, 1L, 0), (seen.LastSeq, seen.LastReadSeq, seen.UnreadCount));
+        Assert.Equal("before you came", seen.LastMessage?.Body);
+        await Chat.SendAsync(owner, group.Id, "welcome");
+        Assert.Equal(1, (await Chat.GetAsync(newcomer, group.Id)).UnreadCount);
+    }
+
+    [Fact]
+    public async Task Tampered_or_foreign_cursors_are_400s()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner);
+        await Chat.SendAsync(owner, group.Id, "one");
+        await Chat.SendAsync(owner, group.Id, "two");
+        var historyCursor = (await (await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/messages?limit=1")).ReadAsync<Page<SocialChat.Data.Messages.MessageResponse>>()).NextCursor;
+        Assert.NotNull(historyCursor);
+
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync("/api/v1/conversations?cursor=not-a-cursor!"), "cursor");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"/api/v1/conversations?cursor={historyCursor}"), "cursor");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/members?cursor={historyCursor}"), "cursor");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/members?cursor=e30"), "cursor");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync("/api/v1/conversations?limit=101"), "limit");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/messages?cursor=e30"), "cursor");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/messages?after=0&cursor={historyCursor}"), "cursor");
+        Assert.Equal("one", (await (await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/messages?cursor={historyCursor}")).ReadAsync<Page<SocialChat.Data.Messages.MessageResponse>>()).Items.Single().Body);
+    }
+
+    [Fact]
     public async Task My_conversations_list_most_recent_activity_first_with_last_message_and_pages()
     {
         var me = await TestUser.RegisterAsync(fixture);

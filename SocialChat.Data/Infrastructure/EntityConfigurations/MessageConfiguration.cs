@@ -8,6 +8,8 @@ namespace SocialChat.Data.Infrastructure.EntityConfigurations;
 
 internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
 {
+    public const string IdempotencyIndex = "ix_messages_conversation_id_sender_id_client_message_id";
+
     public void Configure(EntityTypeBuilder<Message> builder)
     {
         builder.Property(m => m.Body).HasMaxLength(4000);
@@ -15,8 +17,8 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         // History pages are range scans on (conversation, seq); uniqueness makes a gap-free seq provable.
         builder.HasIndex(m => new { m.ConversationId, m.Seq }).IsUnique();
 
-        // The idempotency key of a send.
-        builder.HasIndex(m => new { m.ConversationId, m.SenderId, m.ClientMessageId }).IsUnique();
+        // The idempotency key of a send; SendMessage recognises a concurrent duplicate by this index's name.
+        builder.HasIndex(m => new { m.ConversationId, m.SenderId, m.ClientMessageId }).IsUnique().HasDatabaseName(IdempotencyIndex);
 
         builder.HasOne<Conversation>().WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<User>().WithMany().HasForeignKey(m => m.SenderId).OnDelete(DeleteBehavior.Restrict);

@@ -173,6 +173,9 @@ namespace SocialChat.Data.Infrastructure.Migrations
                     b.HasIndex("UserId", "ConversationId")
                         .HasDatabaseName("ix_conversation_members_user_id_conversation_id");
 
+                    b.HasIndex("ConversationId", "JoinedAt", "UserId")
+                        .HasDatabaseName("ix_conversation_members_conversation_id_joined_at_user_id");
+
                     b.ToTable("conversation_members", (string)null);
                 });
 
