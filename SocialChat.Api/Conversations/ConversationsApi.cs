@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Mvc;
 using SocialChat.Data.Auth;
 using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
-using ConversationOperations = SocialChat.Data.Conversations.Conversations;
 
 namespace SocialChat.Api.Conversations;
 
@@ -28,9 +27,9 @@ public static class ConversationsApi
     }
 
     public static async Task<Results<Created<ConversationResponse>, Ok<ConversationResponse>, ProblemHttpResult>> OpenDirectAsync(
-        OpenDirectRequest request, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken)
+        OpenDirectRequest request, ClaimsPrincipal user, [AsParameters] ConversationServices services, CancellationToken cancellationToken)
     {
-        var result = await conversations.OpenDirectAsync(user.GetUserId(), request.UserId, cancellationToken);
+        var result = await services.Conversations.OpenDirectAsync(user.GetUserId(), request.UserId, cancellationToken);
         if (!result.IsSuccess)
         {
             return result.Error.ToProblem();
@@ -41,37 +40,37 @@ public static class ConversationsApi
     }
 
     public static async Task<Results<Created<ConversationResponse>, ProblemHttpResult>> CreateGroupAsync(
-        CreateGroupRequest request, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken)
+        CreateGroupRequest request, ClaimsPrincipal user, [AsParameters] ConversationServices services, CancellationToken cancellationToken)
     {
-        var result = await conversations.CreateGroupAsync(user.GetUserId(), request, cancellationToken);
+        var result = await services.Conversations.CreateGroupAsync(user.GetUserId(), request, cancellationToken);
         return result.IsSuccess ? TypedResults.Created($"/api/v1/conversations/{result.Value.Id}", result.Value) : result.Error.ToProblem();
     }
 
     public static async Task<Results<Ok<Page<ConversationResponse>>, ProblemHttpResult>> ListAsync(
-        [FromQuery] string? cursor, [FromQuery] int? limit, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken) =>
-        (await conversations.ListAsync(user.GetUserId(), cursor, limit, cancellationToken)).ToOkOrProblem();
+        [FromQuery] string? cursor, [FromQuery] int? limit, ClaimsPrincipal user, [AsParameters] ConversationServices services, CancellationToken cancellationToken) =>
+        (await services.Conversations.ListAsync(user.GetUserId(), cursor, limit, cancellationToken)).ToOkOrProblem();
 
     public static async Task<Results<Ok<ConversationResponse>, ProblemHttpResult>> GetAsync(
-        Guid id, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken) =>
-        (await conversations.GetAsync(user.GetUserId(), id, cancellationToken)).ToOkOrProblem();
+        Guid id, ClaimsPrincipal user, [AsParameters] ConversationServices services, CancellationToken cancellationToken) =>
+        (await services.Conversations.GetAsync(user.GetUserId(), id, cancellationToken)).ToOkOrProblem();
 
     public static async Task<Results<Ok<ConversationResponse>, ProblemHttpResult>> RenameAsync(
-        Guid id, RenameRequest request, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken) =>
-        (await conversations.RenameAsync(user.GetUserId(), id, request, cancellationToken)).ToOkOrProblem();
+        Guid id, RenameRequest request, ClaimsPrincipal user, [AsParameters] ConversationServices services, CancellationToken cancellationToken) =>
+        (await services.Conversations.RenameAsync(user.GetUserId(), id, request, cancellationToken)).ToOkOrProblem();
 
     public static async Task<Results<NoContent, ProblemHttpResult>> AddMembersAsync(
-        Guid id, AddMembersRequest request, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken) =>
-        (await conversations.AddMembersAsync(user.GetUserId(), id, request, cancellationToken)).ToNoContentOrProblem();
+        Guid id, AddMembersRequest request, ClaimsPrincipal user, [AsParameters] ConversationServices services, CancellationToken cancellationToken) =>
+        (await services.Conversations.AddMembersAsync(user.GetUserId(), id, request, cancellationToken)).ToNoContentOrProblem();
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RemoveMemberAsync(
-        Guid id, Guid userId, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken) =>
-        (await conversations.RemoveMemberAsync(user.GetUserId(), id, userId, cancellationToken)).ToNoContentOrProblem();
+        Guid id, Guid userId, ClaimsPrincipal user, [AsParameters] ConversationServices services, CancellationToken cancellationToken) =>
+        (await services.Conversations.RemoveMemberAsync(user.GetUserId(), id, userId, cancellationToken)).ToNoContentOrProblem();
 
     public static async Task<Results<NoContent, ProblemHttpResult>> ChangeRoleAsync(
-        Guid id, Guid userId, ChangeRoleRequest request, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken) =>
-        (await conversations.ChangeRoleAsync(user.GetUserId(), id, userId, request, cancellationToken)).ToNoContentOrProblem();
+        Guid id, Guid userId, ChangeRoleRequest request, ClaimsPrincipal user, [AsParameters] ConversationServices services, CancellationToken cancellationToken) =>
+        (await services.Conversations.ChangeRoleAsync(user.GetUserId(), id, userId, request, cancellationToken)).ToNoContentOrProblem();
 
     public static async Task<Results<Ok<Page<MemberResponse>>, ProblemHttpResult>> ListMembersAsync(
-        Guid id, [FromQuery] string? cursor, [FromQuery] int? limit, ClaimsPrincipal user, ConversationOperations conversations, CancellationToken cancellationToken) =>
-        (await conversations.ListMembersAsync(user.GetUserId(), id, cursor, limit, cancellationToken)).ToOkOrProblem();
+        Guid id, [FromQuery] string? cursor, [FromQuery] int? limit, ClaimsPrincipal user, [AsParameters] ConversationServices services, CancellationToken cancellationToken) =>
+        (await services.Conversations.ListMembersAsync(user.GetUserId(), id, cursor, limit, cancellationToken)).ToOkOrProblem();
 }

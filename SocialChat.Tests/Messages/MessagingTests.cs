@@ -2,7 +2,7 @@ using SocialChat.Data.Common;
 using SocialChat.Data.Messages;
 using SocialChat.Tests.Hosting;
 
-namespace SocialChat.Tests.Conversations;
+namespace SocialChat.Tests.Messages;
 
 public sealed class MessagingTests(SocialChatAppFixture fixture)
 {
@@ -34,8 +34,27 @@ public sealed class MessagingTests(SocialChatAppFixture fixture)
         Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK));
         var messages = await Task.WhenAll(responses.Select(r => r.ReadAsync<MessageResponse>()));
         Assert.Single(messages.Select(m => m.Id).Distinct());
+        var retry = await Chat.PostMessageAsync(owner, direct.Id, "a different body", clientMessageId);
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.Equal(("only once", messages[0].Id), ((await retry.ReadAsync<MessageResponse>()).Body, messages[0].Id));
         var history = await (await owner.Client.GetAsync($"/api/v1/conversations/{direct.Id}/messages")).ReadAsync<Page<MessageResponse>>();
         Assert.Equal(1, Assert.Single(history.Items).Seq);
+        Assert.Equal(1, (await Chat.GetAsync(other, direct.Id)).LastSeq);
+    }
+
+    [Fact]
+    public async Task A_reply_points_at_an_existing_message_of_the_conversation()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner);
+        var first = await Chat.SendAsync(owner, group.Id, "question");
+        var messages = $"/api/v1/conversations/{group.Id}/messages";
+
+        var reply = await (await owner.Client.PostJsonAsync(messages, new { clientMessageId = Guid.NewGuid(), body = "answer", replyToSeq = first.Seq })).ReadAsync<MessageResponse>();
+
+        Assert.Equal(first.Seq, reply.ReplyToSeq);
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostJsonAsync(messages, new { clientMessageId = Guid.NewGuid(), body = "x", replyToSeq = 0 }), "replyToSeq");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostJsonAsync(messages, new { clientMessageId = Guid.NewGuid(), body = "x", replyToSeq = 3 }), "replyToSeq");
     }
 
     [Fact]
@@ -97,6 +116,52 @@ public sealed class MessagingTests(SocialChatAppFixture fixture)
         Assert.Null(tombstone.Body);
         Assert.NotNull(tombstone.DeletedAt);
         Assert.Equal([2L, 1], history.Items.Select(m => m.Seq));
+        await ProblemAssert.IsProblemAsync(await member.Client.PatchJsonAsync($"/api/v1/conversations/{group.Id}/messages/2", new { body = "revive" }), HttpStatusCode.Conflict);
+        await ProblemAssert.IsValidationProblemAsync(await member.Client.PatchJsonAsync($"/api/v1/conversations/{group.Id}/messages/1", new { body = " " }), "body");
+        Assert.Equal("Caf\u00e9", (await (await member.Client.PatchJsonAsync($"/api/v1/conversations/{group.Id}/messages/1", new { body = "Cafe\u0301" })).ReadAsync<MessageResponse>()).Body);
+    }
+
+    [Fact]
+    public async Task Only_the_sender_or_a_group_owner_or_admin_deletes_a_message()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var admin = await TestUser.RegisterAsync(fixture);
+        var member = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner, admin, member);
+        await owner.Client.PatchJsonAsync($"/api/v1/conversations/{group.Id}/members/{admin.Id}", new { role = "admin" });
+        var byOwner = await Chat.SendAsync(owner, group.Id, "owner's");
+        var byMember = await Chat.SendAsync(member, group.Id, "member's");
+        var direct = await Chat.OpenDirectAsync(owner, member);
+        var inDirect = await Chat.SendAsync(member, direct.Id, "direct");
+
+        await ProblemAssert.IsProblemAsync(await member.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/messages/{byOwner.Seq}"), HttpStatusCode.Forbidden);
+        await ProblemAssert.IsProblemAsync(await owner.Client.DeleteAsync($"/api/v1/conversations/{direct.Id}/messages/{inDirect.Seq}"), HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/messages/{byMember.Seq}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await member.Client.DeleteAsync($"/api/v1/conversations/{direct.Id}/messages/{inDirect.Seq}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_edit_racing_a_delete_never_brings_a_body_back()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner);
+        var sent = new List<MessageResponse>();
+        for (var i = 0; i < 20; i++)
+        {
+            sent.Add(await Chat.SendAsync(owner, group.Id, $"draft {i}"));
+        }
+
+        var races = sent.SelectMany(m => new[]
+        {
+            owner.Client.PatchJsonAsync($"/api/v1/conversations/{group.Id}/messages/{m.Seq}", new { body = "edited" }),
+            owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/messages/{m.Seq}"),
+        });
+        var responses = await Task.WhenAll(races);
+
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict or HttpStatusCode.NoContent, r.StatusCode.ToString()));
+        var history = await (await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/messages")).ReadAsync<Page<MessageResponse>>();
+        Assert.Equal(20, history.Items.Count);
+        Assert.All(history.Items, m => Assert.Equal((null, true), (m.Body, m.DeletedAt is not null)));
     }
 
     [Fact]
@@ -122,9 +187,12 @@ public sealed class MessagingTests(SocialChatAppFixture fixture)
         Assert.Equal(3, read.LastReadSeq);
         Assert.Equal(0, read.UnreadCount);
 
-        await Chat.SendAsync(bob, direct.Id, "reply");
-        Assert.Equal(0, (await Chat.GetAsync(bob, direct.Id)).UnreadCount);
+        var reply = await Chat.SendAsync(bob, direct.Id, "reply");
+        var bobsView = await Chat.GetAsync(bob, direct.Id);
+        Assert.Equal((0, 4L), (bobsView.UnreadCount, bobsView.LastReadSeq));
         Assert.Equal(1, (await Chat.GetAsync(alice, direct.Id)).UnreadCount);
+        await bob.Client.DeleteAsync($"/api/v1/conversations/{direct.Id}/messages/{reply.Seq}");
+        Assert.Equal(0, (await Chat.GetAsync(alice, direct.Id)).UnreadCount);
         await ProblemAssert.IsValidationProblemAsync(await bob.Client.PostJsonAsync($"/api/v1/conversations/{direct.Id}/read", new { seq = -1 }), "seq");
     }
 
@@ -137,6 +205,8 @@ public sealed class MessagingTests(SocialChatAppFixture fixture)
 
         await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"{messages}?cursor=eyJub3QiOiJ2YWxpZCJ9x"), "cursor");
         await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"{messages}?before=5&after=1"), "before");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"{messages}?before=0"), "before");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"{messages}?after=-1"), "after");
         await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"{messages}?limit=0"), "limit");
         await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"{messages}?limit=101"), "limit");
         await ProblemAssert.IsProblemAsync(await owner.Client.GetAsync($"{messages}?before=abc"), HttpStatusCode.BadRequest);

@@ -4,9 +4,8 @@ using Microsoft.AspNetCore.Mvc;
 using SocialChat.Data.Auth;
 using SocialChat.Data.Common;
 using SocialChat.Data.Messages;
-using MessageOperations = SocialChat.Data.Messages.Messages;
 
-namespace SocialChat.Api.Conversations;
+namespace SocialChat.Api.Messages;
 
 public static class MessagesApi
 {
@@ -14,7 +13,7 @@ public static class MessagesApi
     {
         var api = app.MapGroup("/api/v1/conversations/{id:guid}").WithTags("Messages").RequireAuthorization();
 
-        api.MapGet("/messages", HistoryAsync).WithName("GetMessages").WithSummary("History: ?before=SEQ newest first (default), ?after=SEQ oldest first (catch-up)");
+        api.MapGet("/messages", HistoryAsync).WithName("GetMessages").WithSummary("History: ?before=SEQ newest first (the default), ?after=SEQ oldest first (catch-up); ?cursor=nextCursor continues either");
         api.MapPost("/messages", SendAsync).WithName("SendMessage").WithSummary("Send a message; the same clientMessageId again returns the same message");
         api.MapPatch("/messages/{seq:long}", EditAsync).WithName("EditMessage").WithSummary("Edit your message");
         api.MapDelete("/messages/{seq:long}", DeleteAsync).WithName("DeleteMessage").WithSummary("Delete a message, leaving a tombstone");
@@ -25,13 +24,13 @@ public static class MessagesApi
 
     public static async Task<Results<Ok<Page<MessageResponse>>, ProblemHttpResult>> HistoryAsync(
         Guid id, [FromQuery] long? before, [FromQuery] long? after, [FromQuery] string? cursor, [FromQuery] int? limit,
-        ClaimsPrincipal user, MessageOperations messages, CancellationToken cancellationToken) =>
-        (await messages.HistoryAsync(user.GetUserId(), id, before, after, cursor, limit, cancellationToken)).ToOkOrProblem();
+        ClaimsPrincipal user, [AsParameters] MessageServices services, CancellationToken cancellationToken) =>
+        (await services.Messages.HistoryAsync(user.GetUserId(), id, before, after, cursor, limit, cancellationToken)).ToOkOrProblem();
 
     public static async Task<Results<Created<MessageResponse>, Ok<MessageResponse>, ProblemHttpResult>> SendAsync(
-        Guid id, SendMessageRequest request, ClaimsPrincipal user, MessageOperations messages, CancellationToken cancellationToken)
+        Guid id, SendMessageRequest request, ClaimsPrincipal user, [AsParameters] MessageServices services, CancellationToken cancellationToken)
     {
-        var result = await messages.SendAsync(user.GetUserId(), id, request, cancellationToken);
+        var result = await services.Messages.SendAsync(user.GetUserId(), id, request, cancellationToken);
         if (!result.IsSuccess)
         {
             return result.Error.ToProblem();
@@ -42,14 +41,14 @@ public static class MessagesApi
     }
 
     public static async Task<Results<Ok<MessageResponse>, ProblemHttpResult>> EditAsync(
-        Guid id, long seq, EditMessageRequest request, ClaimsPrincipal user, MessageOperations messages, CancellationToken cancellationToken) =>
-        (await messages.EditAsync(user.GetUserId(), id, seq, request, cancellationToken)).ToOkOrProblem();
+        Guid id, long seq, EditMessageRequest request, ClaimsPrincipal user, [AsParameters] MessageServices services, CancellationToken cancellationToken) =>
+        (await services.Messages.EditAsync(user.GetUserId(), id, seq, request, cancellationToken)).ToOkOrProblem();
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        Guid id, long seq, ClaimsPrincipal user, MessageOperations messages, CancellationToken cancellationToken) =>
-        (await messages.DeleteAsync(user.GetUserId(), id, seq, cancellationToken)).ToNoContentOrProblem();
+        Guid id, long seq, ClaimsPrincipal user, [AsParameters] MessageServices services, CancellationToken cancellationToken) =>
+        (await services.Messages.DeleteAsync(user.GetUserId(), id, seq, cancellationToken)).ToNoContentOrProblem();
 
     public static async Task<Results<NoContent, ProblemHttpResult>> MarkReadAsync(
-        Guid id, MarkReadRequest request, ClaimsPrincipal user, MessageOperations messages, CancellationToken cancellationToken) =>
-        (await messages.MarkReadAsync(user.GetUserId(), id, request.Seq, cancellationToken)).ToNoContentOrProblem();
+        Guid id, MarkReadRequest request, ClaimsPrincipal user, [AsParameters] MessageServices services, CancellationToken cancellationToken) =>
+        (await services.Messages.MarkReadAsync(user.GetUserId(), id, request.Seq, cancellationToken)).ToNoContentOrProblem();
 }
