@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using SocialChat.Data;
 using SocialChat.Data.Auth;
@@ -35,7 +36,9 @@ internal static class Extensions
 
     public static WebApplication MapChatHub(this WebApplication app)
     {
-        app.MapHub<ChatHub>("/hubs/chat");
+        // WebSockets only: behind nginx's least_conn a connection must be a single request (skipNegotiation),
+        // and long polling or server-sent events would need every request to reach the same node.
+        app.MapHub<ChatHub>("/hubs/chat", options => options.Transports = HttpTransportType.WebSockets);
         return app;
     }
 }

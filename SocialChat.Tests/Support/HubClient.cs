@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Http.Connections.Client;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using SocialChat.Data.Common;
@@ -40,13 +41,15 @@ public sealed class HubClient : IAsyncDisposable
 
     public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public static async Task<HubClient> ConnectAsync(Uri realtime, string accessToken, bool messagePack = false)
+    /// <param name="configure">Further connection options, e.g. trusting nginx's self-signed certificate in the deployment tests.</param>
+    public static async Task<HubClient> ConnectAsync(Uri realtime, string accessToken, bool messagePack = false, Action<HttpConnectionOptions>? configure = null)
     {
         var builder = new HubConnectionBuilder().WithUrl(new Uri(realtime, "/hubs/chat"), options =>
         {
             options.AccessTokenProvider = () => Task.FromResult<string?>(accessToken);
             options.Transports = HttpTransportType.WebSockets;
             options.SkipNegotiation = true;
+            configure?.Invoke(options);
         });
         if (messagePack)
         {

@@ -20,10 +20,14 @@ public sealed record TestUser(UserResponse User, AuthResult Auth, HttpClient Cli
     public static Task<TestUser> RegisterAsync(SocialChatAppFixture fixture, string? username = null, string? displayName = null) =>
         RegisterAsync(fixture.App, username, displayName);
 
-    public static async Task<TestUser> RegisterAsync(DistributedApplication app, string? username = null, string? displayName = null)
+    public static Task<TestUser> RegisterAsync(DistributedApplication app, string? username = null, string? displayName = null) =>
+        RegisterAsync(() => app.CreateHttpClient("api"), username, displayName);
+
+    /// <summary>Registers through whatever <paramref name="createApiClient"/> reaches (an Api instance, or nginx in front of them).</summary>
+    public static async Task<TestUser> RegisterAsync(Func<HttpClient> createApiClient, string? username = null, string? displayName = null)
     {
         username ??= UniqueName();
-        using var anonymous = app.CreateHttpClient("api");
+        using var anonymous = createApiClient();
         var response = await anonymous.PostJsonAsync("/api/v1/auth/register", new
         {
             username,
@@ -32,14 +36,16 @@ public sealed record TestUser(UserResponse User, AuthResult Auth, HttpClient Cli
             displayName,
         });
         var auth = await response.ReadAsync<AuthResult>();
-        return new TestUser(auth.User, auth, Authorized(app, auth.AccessToken), DefaultPassword);
+        return new TestUser(auth.User, auth, Authorized(createApiClient, auth.AccessToken), DefaultPassword);
     }
 
     public static HttpClient Authorized(SocialChatAppFixture fixture, string accessToken) => Authorized(fixture.App, accessToken);
 
-    public static HttpClient Authorized(DistributedApplication app, string accessToken)
+    public static HttpClient Authorized(DistributedApplication app, string accessToken) => Authorized(() => app.CreateHttpClient("api"), accessToken);
+
+    public static HttpClient Authorized(Func<HttpClient> createApiClient, string accessToken)
     {
-        var client = app.CreateHttpClient("api");
+        var client = createApiClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         return client;
     }

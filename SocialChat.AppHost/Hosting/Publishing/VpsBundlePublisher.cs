@@ -312,10 +312,13 @@ internal static class VpsBundlePublisher
                 keepalive 64;
             }
 
-            # ip_hash keeps a client on one Realtime instance, so SignalR's negotiate and the WebSocket that
-            # follows meet the same node (clients that skip negotiation need it less, but lose nothing by it).
+            # WebSockets only, so no stickiness: clients connect with skipNegotiation and the WebSockets transport,
+            # which makes a hub connection one request that lives on whichever node it reached. least_conn sends
+            # each new socket to the instance holding the fewest, keeping 100,000 long-lived sockets even across
+            # them. (ip_hash would not do: it hashes only the first three octets of an IPv4 address, so a /24 or
+            # a carrier NAT, thousands of users, all land on one node.)
             upstream socialchat_realtime {
-                ip_hash;
+                least_conn;
             {{realtime}}
             }
 
@@ -347,6 +350,12 @@ internal static class VpsBundlePublisher
                     proxy_set_header Host $host;
                     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
                     proxy_set_header X-Forwarded-Proto $scheme;
+                }
+
+                # A negotiated connection would meet a node that never saw its id: refuse it plainly instead.
+                location ~ ^/hubs/.+/negotiate$ {
+                    default_type application/problem+json;
+                    return 400 '{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"Negotiation is not served.","status":400,"detail":"Connect with skipNegotiation and the WebSockets transport."}';
                 }
 
                 location /hubs/ {
