@@ -10,6 +10,7 @@ namespace SocialChat.Tests.Deployment;
 /// place of Let's Encrypt) in front of the running services, and PgBouncer with the generated settings in
 /// front of the running PostgreSQL, used with the services' own connection-string options.
 /// </summary>
+[Collection(BundleServers.Collection)]
 public sealed class BundleConfigTests(SocialChatAppFixture fixture) : IAsyncDisposable
 {
     private readonly BundleServers _servers = new();

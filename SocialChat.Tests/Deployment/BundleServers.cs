@@ -18,9 +18,17 @@ public sealed class BundleServers : IAsyncDisposable
 {
     public static readonly string Bundles = Path.Combine(TestEnvironment.RepositoryRoot, "aspire-manifest");
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// The test classes that start bundle servers run one at a time: a topology start (four services, migrations)
+    /// beside another class's nginx on a 2-core machine can push a request past nginx's 60 s proxy timeout.
+    /// </summary>
+    public const string Collection = "Bundle servers";
+
+    // Generous: the machine may be shared with other builds and test runs.
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     private static readonly Prerequisites Binaries = new(searchPaths: null);
 
+    // Servers start concurrently; each is added under a lock.
     private readonly List<(string Name, Process Process, int StopSignal)> _servers = [];
     private readonly ConcurrentQueue<string> _log = new();
 
@@ -114,7 +122,7 @@ public sealed class BundleServers : IAsyncDisposable
     }
 
     /// <summary>
-    /// nginx with the generated site in front of these Api and Realtime ports, behind a self-signed certificate
+    /// nginx with the generated sites in front of these Api and Realtime ports, behind a self-signed certificate
     /// (<c>nginx -t</c> must pass first); returns the HTTPS and the HTTP address.
     /// </summary>
     public async Task<(Uri Https, Uri Http)> StartNginxAsync(IReadOnlyList<int> apiPorts, IReadOnlyList<int> realtimePorts)
@@ -124,7 +132,10 @@ public sealed class BundleServers : IAsyncDisposable
         Directory.CreateDirectory(nginx);
         await RunAsync("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
             "-keyout", Path.Combine(nginx, "key.pem"), "-out", Path.Combine(nginx, "cert.pem"));
-        var site = Adapt(await File.ReadAllTextAsync(Path.Combine(Bundles, "main-vps/nginx/socialchat.conf")),
+        // Both sites enabled, as on the Main VPS once the certificate exists.
+        var generated = await File.ReadAllTextAsync(Path.Combine(Bundles, "main-vps/nginx/socialchat-http.conf"))
+            + await File.ReadAllTextAsync(Path.Combine(Bundles, "main-vps/nginx/socialchat.conf"));
+        var site = Adapt(generated,
             ("listen 80;", $"listen 127.0.0.1:{httpPort};"),
             ("listen 443 ssl http2;", $"listen 127.0.0.1:{httpsPort} ssl http2;"),
             ("/etc/letsencrypt/live/chat.example.com/fullchain.pem", Path.Combine(nginx, "cert.pem")),
@@ -162,10 +173,10 @@ public sealed class BundleServers : IAsyncDisposable
     /// <summary>
     /// A service as its systemd unit runs it: <c>socialchat.env</c> (given, filled in) plus the unit's own
     /// <c>Environment=</c> lines for instance <paramref name="instance"/>, listening on a free port; returns
-    /// that port once <c>/health</c> answers 200. It runs the build output of the tests' configuration (what the
+    /// that port and the process id once <c>/health</c> answers 200. It runs the build output of the tests' configuration (what the
     /// app host runs too), not a fresh <c>dotnet publish</c>, which would cost this test a minute more.
     /// </summary>
-    public async Task<int> StartServiceAsync(string project, int instance, IReadOnlyDictionary<string, string> environment)
+    public async Task<(int Port, int ProcessId)> StartServiceAsync(string project, int instance, IReadOnlyDictionary<string, string> environment)
     {
         var name = project.ToLowerInvariant();
         var port = TestEnvironment.FreePort();
@@ -190,7 +201,7 @@ public sealed class BundleServers : IAsyncDisposable
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         var process = Start($"{name}-{instance}", start, Posix.SigTerm);
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var deadline = DateTime.UtcNow + StartTimeout;
         while (true)
         {
@@ -199,7 +210,7 @@ public sealed class BundleServers : IAsyncDisposable
             {
                 if ((await http.GetAsync($"http://127.0.0.1:{port}/health")).IsSuccessStatusCode)
                 {
-                    return port;
+                    return (port, process.Id);
                 }
             }
             catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
@@ -247,6 +258,21 @@ public sealed class BundleServers : IAsyncDisposable
         var columns = lines[0].Split('|');
         // Header, rows, then "(N rows)".
         return [.. lines[1..^1].Select(line => columns.Zip(line.Split('|')).ToDictionary(c => c.First, c => c.Second))];
+    }
+
+    /// <summary>The ports a process holds established TCP connections to: its socket inodes looked up in <c>/proc/net/tcp</c>.</summary>
+    public static HashSet<int> ConnectedPortsOf(int processId)
+    {
+        var sockets = Directory.GetFiles($"/proc/{processId}/fd")
+            .Select(fd => new FileInfo(fd).LinkTarget)
+            .Where(target => target?.StartsWith("socket:[", StringComparison.Ordinal) == true)
+            .Select(target => target!["socket:[".Length..^1])
+            .ToHashSet();
+        // Columns: sl, local address, remote address (hex IP:port), state (01 = established), …, inode (the tenth).
+        return [.. File.ReadLines("/proc/net/tcp").Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(columns => columns[3] == "01" && sockets.Contains(columns[9]))
+            .Select(columns => int.Parse(columns[2].Split(':')[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture))];
     }
 
     public static string DirectConnectionString(int port, string password, string database) =>
@@ -336,7 +362,11 @@ public sealed class BundleServers : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => Record(name, e.Data);
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        _servers.Add((name, process, stopSignal));
+        lock (_servers)
+        {
+            _servers.Add((name, process, stopSignal));
+        }
+
         return process;
     }
 

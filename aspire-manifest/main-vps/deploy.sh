@@ -17,6 +17,8 @@ sudo rsync -a --delete /opt/socialchat.new/ /opt/socialchat/
 healthy() { for _ in $(seq 60); do curl -fsS "http://127.0.0.1:$1/health" >/dev/null && return 0; sleep 1; done; return 1; }
 # The Worker applies migrations (straight to PostgreSQL) before it reports healthy.
 sudo systemctl restart socialchat-worker && healthy 5070
-for i in $(seq 0 1); do sudo systemctl restart "socialchat-api@$i" && healthy $((5080 + i)); done
-for i in $(seq 0 5); do sudo systemctl restart "socialchat-realtime@$i" && healthy $((5090 + i)); done
+# Every enabled instance, so one added later (socialchat-realtime@6 …) is deployed too.
+instances() { ls /etc/systemd/system/multi-user.target.wants/ | sed -n "s/^socialchat-$1@\([0-9]*\)\.service$/\1/p" | sort -n; }
+for i in $(instances api); do sudo systemctl restart "socialchat-api@$i" && healthy $((5080 + i)); done
+for i in $(instances realtime); do sudo systemctl restart "socialchat-realtime@$i" && healthy $((5090 + i)); done
 REMOTE

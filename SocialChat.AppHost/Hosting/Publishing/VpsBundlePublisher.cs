@@ -31,6 +31,7 @@ internal static class VpsBundlePublisher
             ["db-vps/firewall.sh"] = Firewall(),
             ["db-vps/install-native.sh"] = InstallNative(),
             ["db-vps/.env.example"] = DbEnvExample(),
+            ["main-vps/nginx/socialchat-http.conf"] = NginxHttpSite(),
             ["main-vps/nginx/socialchat.conf"] = NginxSite(),
             ["main-vps/nginx/nginx.conf"] = NginxMain(),
             ["main-vps/systemd/socialchat-worker.service"] = Unit("worker", "Worker", templated: false),
@@ -198,9 +199,10 @@ internal static class VpsBundlePublisher
     private static string MakeUserlist() => """
         #!/usr/bin/env bash
         # Writes userlist.txt for PgBouncer from PostgreSQL's own SCRAM verifier, so no clear password is stored.
-        # Run once PostgreSQL is up: ./make-userlist.sh > userlist.txt && chmod 600 userlist.txt
+        # Run once PostgreSQL is up, before PgBouncer starts: ./make-userlist.sh > userlist.txt && chmod 600 userlist.txt
+        # (local connections need the password too: the cluster was created with --auth-local=scram-sha-256).
         set -euo pipefail
-        docker compose exec -T postgres psql -U postgres -Atc \
+        docker compose exec -T postgres sh -c 'PGPASSWORD=$POSTGRES_PASSWORD exec psql -U postgres -Atc "$0"' \
           "SELECT '\"' || rolname || '\" \"' || rolpassword || '\"' FROM pg_authid WHERE rolname = 'postgres'"
 
         """;
@@ -299,14 +301,29 @@ internal static class VpsBundlePublisher
 
         """;
 
+    // A site of its own, so that it can serve Let's Encrypt's challenge before the TLS site (whose certificate
+    // does not exist yet) is enabled, and keeps serving renewals afterwards.
+    private static string NginxHttpSite() => """
+        # /etc/nginx/sites-available/socialchat-http on the Main VPS, enabled first: Let's Encrypt's HTTP challenge
+        # (webroot /var/www/letsencrypt) and a redirect of everything else to HTTPS. Replace chat.example.com.
+        server {
+            listen 80;
+            server_name chat.example.com;
+            location /.well-known/acme-challenge/ { root /var/www/letsencrypt; }
+            location / { return 301 https://$host$request_uri; }
+        }
+
+        """;
+
     private static string NginxSite()
     {
         var api = string.Join("\n", Enumerable.Range(0, Instances["api"]).Select(i => $"    server 127.0.0.1:{BasePorts["api"] + i};"));
         var realtime = string.Join("\n", Enumerable.Range(0, Instances["realtime"]).Select(i => $"    server 127.0.0.1:{BasePorts["realtime"] + i};"));
         return $$"""
-            # /etc/nginx/sites-available/socialchat on the Main VPS. Replace chat.example.com; certificates from
-            # Let's Encrypt: certbot certonly --webroot -w /var/www/letsencrypt -d chat.example.com (renewed by certbot.timer,
-            # with a deploy hook that reloads nginx).
+            # /etc/nginx/sites-available/socialchat on the Main VPS, enabled once the certificate exists. Replace
+            # chat.example.com; certificate from Let's Encrypt through socialchat-http (see the README):
+            # certbot certonly --webroot -w /var/www/letsencrypt -d chat.example.com --deploy-hook "systemctl reload nginx"
+            # (renewed by certbot.timer).
             upstream socialchat_api {
             {{api}}
                 keepalive 64;
@@ -325,13 +342,6 @@ internal static class VpsBundlePublisher
             map $http_upgrade $connection_upgrade {
                 default upgrade;
                 ''      close;
-            }
-
-            server {
-                listen 80;
-                server_name chat.example.com;
-                location /.well-known/acme-challenge/ { root /var/www/letsencrypt; }
-                location / { return 301 https://$host$request_uri; }
             }
 
             server {
@@ -441,8 +451,10 @@ internal static class VpsBundlePublisher
         healthy() { for _ in $(seq 60); do curl -fsS "http://127.0.0.1:$1/health" >/dev/null && return 0; sleep 1; done; return 1; }
         # The Worker applies migrations (straight to PostgreSQL) before it reports healthy.
         sudo systemctl restart socialchat-worker && healthy {{BasePorts["worker"]}}
-        for i in $(seq 0 {{Instances["api"] - 1}}); do sudo systemctl restart "socialchat-api@$i" && healthy $(({{BasePorts["api"]}} + i)); done
-        for i in $(seq 0 {{Instances["realtime"] - 1}}); do sudo systemctl restart "socialchat-realtime@$i" && healthy $(({{BasePorts["realtime"]}} + i)); done
+        # Every enabled instance, so one added later (socialchat-realtime@6 …) is deployed too.
+        instances() { ls /etc/systemd/system/multi-user.target.wants/ | sed -n "s/^socialchat-$1@\([0-9]*\)\.service$/\1/p" | sort -n; }
+        for i in $(instances api); do sudo systemctl restart "socialchat-api@$i" && healthy $(({{BasePorts["api"]}} + i)); done
+        for i in $(instances realtime); do sudo systemctl restart "socialchat-realtime@$i" && healthy $(({{BasePorts["realtime"]}} + i)); done
         REMOTE
 
         """;
