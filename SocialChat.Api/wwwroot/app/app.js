@@ -416,8 +416,13 @@ async function startGroup(form) {
 // ---------------------------------------------------------------- feed and notifications
 
 async function loadFeed() {
-  const page = await api("/feed?limit=30");
-  $("#feed").replaceChildren(...page.items.map(renderPost));
+  $("#feed").ariaBusy = "true";
+  try {
+    const page = await api("/feed?limit=30");
+    $("#feed").replaceChildren(...page.items.map(renderPost));
+  } finally {
+    $("#feed").ariaBusy = "false";
+  }
 }
 
 function renderPost(post) {
@@ -449,6 +454,9 @@ async function showTab(name) {
   document.querySelectorAll("#social nav button").forEach(b => b.classList.toggle("active", b.dataset.tab === name));
   $("#feed-tab").hidden = name !== "feed";
   $("#notifications-tab").hidden = name !== "notifications";
+  if (name === "feed") {
+    await loadFeed();   // the feed is not pushed live: opening the tab reads it again
+  }
   if (name === "notifications" && notifications.length && !notifications[0].readAt) {
     await api("/notifications/read", { method: "POST", body: { upTo: notifications[0].id } });
     notifications.forEach(n => n.readAt ??= new Date().toISOString());
