@@ -28,7 +28,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
     {
         Assert.True(File.Exists(ExecutablePath), $"{ExecutablePath} is missing: run scripts/install-prerequisites.sh (apt-get install -y chromium).");
         // What the user sees has to appear within these; the machine may be busy with other tests.
-        Assertions.SetDefaultExpectTimeout(60_000);
+        Assertions.SetDefaultExpectTimeout(120_000);
 
         var playwright = await Playwright.CreateAsync();
         // LaunchAsync starts the browser on a fresh throw-away profile (user-data dir) of its own.

@@ -129,6 +129,7 @@ async function connect() {
 
   for (let attempt = 0; auth; attempt++) {
     try {
+      setStatus("connecting…");
       await hub.start();
       break;
     } catch {
@@ -215,7 +216,7 @@ async function openConversation(id) {
   $("#chat-title").textContent = conversations.get(id)?.title ?? "";
   $("#members").replaceChildren(...[...chat.members.values()].filter(u => u.id !== auth.user.id)
     .map(u => element("span", { class: "presence", "data-user-id": u.id, title: "offline" }, u.displayName || u.username)));
-  $("#older").hidden = page.items.length < 30;
+  $("#older").hidden = !page.nextCursor;
   $("#send-form").hidden = false;
   renderConversations();
   renderMessages(true);
