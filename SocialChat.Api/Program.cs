@@ -7,6 +7,7 @@ builder.AddCorsAllowList();
 var app = builder.Build();
 
 app.UseSecurityHeaders();
+app.UseWebClient();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCors();
@@ -24,5 +25,6 @@ app.MapMessagesApi();
 app.MapFollowsApi();
 app.MapPostsApi();
 app.MapFeedApi();
+app.MapWebClientApi();
 
 app.Run();

@@ -21,7 +21,7 @@ var api = builder.AddProject<Projects.SocialChat_Api>("api")
     .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
     .WaitFor(worker);
 
-builder.AddProject<Projects.SocialChat_Realtime>("realtime")
+var realtime = builder.AddProject<Projects.SocialChat_Realtime>("realtime")
     .WithReplicas(2)
     .WithHttpEndpoint(port: 5090)
     .WithExternalHttpEndpoints()
@@ -30,6 +30,15 @@ builder.AddProject<Projects.SocialChat_Realtime>("realtime")
     .WithReference(api)
     .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
     .WaitFor(worker);
+
+// The web client the Api serves at /app reaches the hub on another origin here (behind nginx it is the same one):
+// tell the page where the first Realtime instance is, and let that origin through the hub's CORS. Development only.
+if (builder.Options.Publisher is null)
+{
+    api.WithEnvironment(context => context.EnvironmentVariables["WebClient__HubUrl"] =
+        ReferenceExpression.Create($"{new EndpointReference(realtime.Resource, "http")}/hubs/chat"));
+    realtime.WithEnvironment(context => context.EnvironmentVariables["Cors__AllowedOrigins__0"] = new EndpointReference(api.Resource, "http"));
+}
 
 builder.Build().Run();
 

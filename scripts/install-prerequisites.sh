@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what SocialChat runs beside the .NET SDK: PostgreSQL server binaries and redis-server
-# (and, with --deploy-tools, nginx, pgbouncer, psql and openssl for the deployment-bundle tests). Idempotent; prints what it installs.
+# Installs what SocialChat runs beside the .NET SDK: PostgreSQL server binaries, redis-server and npm (the Api's build
+# runs `npm ci` for the web client's SignalR library); with --deploy-tools also nginx, pgbouncer, psql and openssl for the
+# deployment-bundle tests, and with --browser Debian's chromium for the browser tests. Idempotent; prints what it installs.
 set -euo pipefail
 
 missing=()
@@ -10,7 +11,11 @@ have_postgres() {
 }
 have_postgres || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
-if [[ "${1:-}" == "--deploy-tools" ]]; then
+command -v npm >/dev/null || missing+=(npm)
+if [[ " $* " == *" --browser "* ]]; then
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+fi
+if [[ " $* " == *" --deploy-tools "* ]]; then
   command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
   command -v pgbouncer >/dev/null || [[ -x /usr/sbin/pgbouncer ]] || missing+=(pgbouncer)
   command -v psql >/dev/null || missing+=(postgresql-client)

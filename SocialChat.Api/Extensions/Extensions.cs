@@ -37,5 +37,6 @@ internal static class Extensions
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddOpenApi();
+        builder.Services.AddOptions<WebClientOptions>().BindConfiguration(WebClientOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
     }
 }

@@ -26,7 +26,8 @@ public sealed class SocialChatAppFixture : IAsyncLifetime
         // Every test client comes from 127.0.0.1: the per-address budgets must cover the whole suite.
         ["RateLimits__AnonymousPermits"] = "100000",
         ["RateLimits__AuthPermits"] = "100000",
-        ["Cors__AllowedOrigins__0"] = "https://app.example.test",
+        // Index 0 on Realtime is the app host's own entry for the web client's origin (the Api).
+        ["Cors__AllowedOrigins__1"] = "https://app.example.test",
     };
 
     public DistributedApplication App { get; private set; } = null!;

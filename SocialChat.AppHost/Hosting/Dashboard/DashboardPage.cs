@@ -32,7 +32,7 @@ internal static class DashboardPage
 let selected = null, lastLine = 0;
 const esc = s => String(s ?? "").replace(/[&<>"]/g, c => ({"&":"&amp;","<":"&lt;",">":"&gt;","\"":"&quot;"}[c]));
 function links(r) {
-  const extra = r.resourceType === "Project" ? ["/health", ...(r.resourceName === "api" ? ["/scalar", "/openapi/v1.json"] : [])] : [];
+  const extra = r.resourceType === "Project" ? ["/health", ...(r.resourceName === "api" ? ["/app", "/scalar", "/openapi/v1.json"] : [])] : [];
   return r.urls.map(u => u.startsWith("http") ? [u, ...extra.map(p => u + p)].map(l => `<a href="${esc(l)}" target="_blank">${esc(l)}</a>`).join("<br>") : esc(u)).join("<br>");
 }
 function env(r) {
