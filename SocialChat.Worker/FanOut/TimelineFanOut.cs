@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using SocialChat.Data.Common;
 using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Social;
 using SocialChat.Worker.Migrations;
