@@ -58,8 +58,9 @@ public static class Extensions
                         && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
                 .AddHttpClientInstrumentation()
                 .AddNpgsql()
-                // The multiplexer AddRedisClient registers, found in the container when there is one.
-                .AddRedisInstrumentation());
+                // The multiplexer AddRedisClient registers, found in the container. Only commands inside a request
+                // or an operation: presence heartbeats and sweeps, every second on their own, would drown the rest.
+                .AddRedisInstrumentation(options => options.Filter = command => command.ParentActivity is not null));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

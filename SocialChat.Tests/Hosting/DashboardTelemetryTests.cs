@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.Dashboard.Telemetry;
+using Microsoft.AspNetCore.SignalR.Client;
+using SocialChat.Data.Realtime;
 
 namespace SocialChat.Tests.Hosting;
 
@@ -77,6 +79,13 @@ public sealed class DashboardTelemetryTests(DashboardTelemetryTests.SystemWithDa
         var client = await HubClient.ConnectAsync(system.App.GetEndpoint("realtime", "http", 0), user.AccessToken);
         var connected = await Eventually.HoldsAsync(system.HubConnectionsAsync, value => value > before, ExportWait);
         Assert.True(connected > before, $"socialchat.hub.connections stayed at {connected} (was {before}) after a client connected");
+
+        // Each hub method invocation is a span of its own (ASP.NET Core's Microsoft.AspNetCore.SignalR.Server source).
+        await client.Connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", new[] { user.Id });
+        var invocations = await Eventually.HoldsAsync(
+            () => system.Dashboard.GetFromJsonAsync<List<TraceSummary>>("/api/telemetry/traces?resource=realtime-0&limit=1000"),
+            traces => traces!.Any(t => t.Name.EndsWith("/SubscribePresence", StringComparison.Ordinal)), ExportWait);
+        Assert.Contains(invocations!, t => t.Name == "SocialChat.Data.Realtime.ChatHub/SubscribePresence");
 
         await client.DisposeAsync();
         var left = await Eventually.HoldsAsync(system.HubConnectionsAsync, value => value < connected, ExportWait);

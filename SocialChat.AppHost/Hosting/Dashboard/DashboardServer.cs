@@ -39,6 +39,7 @@ internal sealed class DashboardServer(Orchestrator orchestrator, ResourceNotific
         api.MapPost("/{name}/{command}", ExecuteCommandAsync);
         _app.MapOtlpHttpReceiver();
         _app.MapTelemetryApi();
+        _app.MapTelemetryPages();
 
         await _app.StartAsync(cancellationToken);
     }

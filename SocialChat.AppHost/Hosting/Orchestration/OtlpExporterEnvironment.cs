@@ -26,12 +26,12 @@ internal static class OtlpExporterEnvironment
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = protocol!,
-            // Aspire's development settings: export every second and sample everything, so what just
-            // happened is on the dashboard by the time one looks.
+            // Aspire's development settings: export every second, so what just happened is on the dashboard by
+            // the time one looks. Unlike Aspire, no always_on sampler: the parent-based default keeps the
+            // database and Redis calls of the health probes (filtered out as requests) out of the traces too.
             ["OTEL_BLRP_SCHEDULE_DELAY"] = "1000",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "1000",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
-            ["OTEL_TRACES_SAMPLER"] = "always_on",
             ["OTEL_METRICS_EXEMPLAR_FILTER"] = "trace_based",
             ["OTEL_DOTNET_EXPERIMENTAL_OTLP_EMIT_EXCEPTION_LOG_ATTRIBUTES"] = "true",
             ["OTEL_DOTNET_EXPERIMENTAL_OTLP_EMIT_EVENT_LOG_ATTRIBUTES"] = "true",
