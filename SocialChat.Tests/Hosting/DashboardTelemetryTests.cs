@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Headers;
 using Aspire.Hosting;
 using Aspire.Hosting.Dashboard.Telemetry;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -36,6 +37,24 @@ public sealed class DashboardTelemetryTests(DashboardTelemetryTests.SystemWithDa
         var listed = await system.Dashboard.GetFromJsonAsync<List<TraceSummary>>("/api/telemetry/traces?resource=api&status=ok&limit=1000");
         var summary = Assert.Single(listed!, t => t.TraceId == traceId);
         Assert.Equal(trace.Spans.Count, summary.SpanCount);
+
+        var page = await system.Dashboard.GetStringAsync($"/traces/{traceId}");
+        Assert.Contains("GET /api/v1/users/me", page);
+        Assert.Contains(WebUtility.HtmlEncode(databaseCall.Span.Name), page);
+    }
+
+    [Fact]
+    public async Task The_receiver_answers_what_is_not_OTLP_protobuf_with_a_problem()
+    {
+        using var json = await system.Dashboard.PostAsync("/v1/traces", JsonContent.Create(new { resourceSpans = Array.Empty<object>() }));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, json.StatusCode);
+        Assert.Equal("application/problem+json", json.Content.Headers.ContentType?.MediaType);
+
+        using var garbage = new ByteArrayContent([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+        garbage.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+        using var refused = await system.Dashboard.PostAsync("/v1/logs", garbage);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
