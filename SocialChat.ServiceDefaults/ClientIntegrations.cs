@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,7 +19,13 @@ public static class ClientIntegrations
         where TContext : DbContext
     {
         var connectionString = RequiredConnectionString(builder.Configuration, connectionName);
-        var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
+        var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString);
+        // A span only for commands inside a request or an operation: the Worker's polls, several a second on
+        // their own, would otherwise push every trace worth reading out of the dashboard.
+        dataSourceBuilder.ConfigureTracing(tracing => tracing
+            .ConfigureCommandFilter(_ => Activity.Current is not null)
+            .ConfigureBatchFilter(_ => Activity.Current is not null));
+        var dataSource = dataSourceBuilder.Build();
         builder.Services.AddSingleton(dataSource);
 
         builder.Services.AddDbContextPool<TContext>(options =>

@@ -17,6 +17,9 @@ public static class Extensions
     private const string HealthEndpointPath = "/health";
     private const string AlivenessEndpointPath = "/alive";
     private const string LiveTag = "live";
+    // ASP.NET Core's own names: a span per hub method invocation, and the live connection counts.
+    private const string SignalRHubActivitySourceName = "Microsoft.AspNetCore.SignalR.Server";
+    private const string SignalRConnectionsMeterName = "Microsoft.AspNetCore.Http.Connections";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -44,16 +47,20 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(SocialChatTelemetry.MeterName))
+                .AddNpgsqlInstrumentation()
+                .AddMeter(SignalRConnectionsMeterName, SocialChatTelemetry.MeterName))
             .WithTracing(tracing => tracing
-                .AddSource(builder.Environment.ApplicationName, SocialChatTelemetry.ActivitySourceName)
+                .AddSource(builder.Environment.ApplicationName, SocialChatTelemetry.ActivitySourceName, SignalRHubActivitySourceName)
                 .AddAspNetCoreInstrumentation(options =>
                     // Health probes every second would drown the traces worth reading.
                     options.Filter = context =>
                         !context.Request.Path.StartsWithSegments(HealthEndpointPath)
                         && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
                 .AddHttpClientInstrumentation()
-                .AddNpgsql());
+                .AddNpgsql()
+                // The multiplexer AddRedisClient registers, found in the container. Only commands inside a request
+                // or an operation: presence heartbeats and sweeps, every second on their own, would drown the rest.
+                .AddRedisInstrumentation(options => options.Filter = command => command.ParentActivity is not null));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

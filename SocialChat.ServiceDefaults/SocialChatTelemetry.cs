@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Microsoft.Extensions.Hosting;
@@ -8,4 +9,5 @@ public static class SocialChatTelemetry
     public const string MeterName = "SocialChat";
     public const string ActivitySourceName = "SocialChat";
     public static readonly Meter Meter = new(MeterName);
+    public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
 }

@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SocialChat.Data.Auth;
+using SocialChat.Data.Common;
 using StackExchange.Redis;
 
 namespace SocialChat.Api.RateLimiting;
@@ -45,6 +46,7 @@ internal static class RateLimitingExtensions
 
     private static async ValueTask WriteTooManyRequestsAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
+        SocialChatMetrics.RateLimitRejected("api");
         var context = rejected.HttpContext;
         if (rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
         {

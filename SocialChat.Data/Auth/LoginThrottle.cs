@@ -43,9 +43,15 @@ public sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginThr
         {
             var database = redis.GetDatabase();
             var key = KeyFor(login, clientAddress);
-            if (await database.StringIncrementAsync(key) == 1)
+            var failures = await database.StringIncrementAsync(key);
+            if (failures == 1)
             {
                 await database.KeyExpireAsync(key, Window);
+            }
+            else if (failures == MaxFailures)
+            {
+                // The address, not the login: a password typed into the login field must not reach the logs.
+                logger.LogWarning("Sign-in locked for {Window} after {Failures} failed attempts on one account from {ClientAddress}", Window, failures, clientAddress);
             }
         }
         catch (RedisException exception)

@@ -70,6 +70,7 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events)
             return new SentMessage(winner, Created: false);
         }
 
+        SocialChatMetrics.MessagesSent.Add(1);
         var sent = MessageResponse.From(message);
         await events.MessageReceivedAsync(sent);
         return new SentMessage(sent, Created: true);

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SocialChat.Data.Common;
 using SocialChat.Data.Infrastructure;
 using StackExchange.Redis;
 
@@ -57,6 +58,7 @@ public sealed class PresenceTracker(
         }) == 1;
         if (wentOnline)
         {
+            SocialChatMetrics.PresenceChanged(online: true);
             await hub.Clients.Group(ChatGroups.Presence(userId)).PresenceChanged(new PresenceResponse(userId, true, time.GetUtcNow().UtcDateTime));
         }
     }
@@ -71,6 +73,7 @@ public sealed class PresenceTracker(
         }) == 1;
         if (wentOffline)
         {
+            SocialChatMetrics.PresenceChanged(online: false);
             await WentOfflineAsync(userId);
         }
     }

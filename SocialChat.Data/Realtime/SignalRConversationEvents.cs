@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
 using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Messages;
@@ -20,8 +21,14 @@ public sealed class SignalRConversationEvents(
     SocialDbContext db,
     ILogger<SignalRConversationEvents> logger) : IConversationEvents, INotificationPublisher
 {
-    public Task MessageReceivedAsync(MessageResponse message) =>
-        DeliverAsync(() => hub.Clients.Group(ChatGroups.Conversation(message.ConversationId)).MessageReceived(message));
+    public async Task MessageReceivedAsync(MessageResponse message)
+    {
+        if (await DeliverAsync(() => hub.Clients.Group(ChatGroups.Conversation(message.ConversationId)).MessageReceived(message)))
+        {
+            SocialChatMetrics.MessagesDelivered.Add(1);
+            SocialChatMetrics.MessageDeliveryLag.Record((DateTime.UtcNow - message.CreatedAt).TotalMilliseconds);
+        }
+    }
 
     public Task MessageEditedAsync(MessageResponse message) =>
         DeliverAsync(() => hub.Clients.Group(ChatGroups.Conversation(message.ConversationId)).MessageEdited(message));
@@ -74,15 +81,17 @@ public sealed class SignalRConversationEvents(
     public Task PublishAsync(Guid recipientId, NotificationResponse notification, CancellationToken cancellationToken) =>
         DeliverAsync(() => hub.Clients.Group(ChatGroups.User(recipientId)).Notification(notification));
 
-    private async Task DeliverAsync(Func<Task> delivery)
+    private async Task<bool> DeliverAsync(Func<Task> delivery)
     {
         try
         {
             await delivery();
+            return true;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             logger.LogWarning(exception, "A realtime event could not be delivered; clients catch up from history");
+            return false;
         }
     }
 }

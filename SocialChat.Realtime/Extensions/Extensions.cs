@@ -5,6 +5,7 @@ using SocialChat.Data.Auth;
 using SocialChat.Data.Realtime;
 using SocialChat.Realtime.Presence;
 using SocialChat.Realtime.RateLimiting;
+using SocialChat.Realtime.Telemetry;
 using MessageOperations = SocialChat.Data.Messages.Messages;
 
 namespace Microsoft.Extensions.Hosting;
@@ -24,10 +25,12 @@ internal static class Extensions
             options.KeepAliveInterval = TimeSpan.FromSeconds(15);
             options.ClientTimeoutInterval = TimeSpan.FromSeconds(30);
             options.EnableDetailedErrors = false;
+            options.AddFilter<HubConnectionsMetricFilter>();
             options.AddFilter<SendRateLimitFilter>();
         });
         builder.Services.AddOptions<HubRateLimitOptions>().BindConfiguration(HubRateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SendRateLimitFilter>();
+        builder.Services.AddSingleton<HubConnectionsMetricFilter>();
 
         builder.Services.AddScoped<MessageOperations>();
         builder.Services.AddHostedService<NodeHeartbeat>();

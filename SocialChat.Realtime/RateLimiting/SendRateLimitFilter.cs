@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using SocialChat.Data.Common;
 
 namespace SocialChat.Realtime.RateLimiting;
 
@@ -34,6 +35,7 @@ internal sealed class SendRateLimitFilter(IOptions<HubRateLimitOptions> options)
             using var lease = bucket.AttemptAcquire();
             if (!lease.IsAcquired)
             {
+                SocialChatMetrics.RateLimitRejected("hub");
                 throw new HubException("Rate limited: too many messages from this connection; slow down and retry.");
             }
         }

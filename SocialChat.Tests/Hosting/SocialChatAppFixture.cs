@@ -34,11 +34,15 @@ public sealed class SocialChatAppFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync() => App = await StartAppAsync();
 
-    /// <summary>A system of its own, for tests that must break it (kill a node) without disturbing the shared one.</summary>
-    public static async Task<DistributedApplication> StartAppAsync()
+    /// <summary>
+    /// A system of its own, for tests that must break it (kill a node) without disturbing the shared one, or
+    /// that need the dashboard (and with it the OTLP receiver the services then export to).
+    /// </summary>
+    public static async Task<DistributedApplication> StartAppAsync(int? dashboardPort = null)
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Program>(cancellationToken: timeout.Token);
+        appHost.Options.DashboardPort = dashboardPort;
         foreach (var project in appHost.Resources.OfType<ProjectResource>())
         {
             var projectBuilder = appHost.CreateResourceBuilder(project);

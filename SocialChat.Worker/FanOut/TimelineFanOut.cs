@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using SocialChat.Data.Common;
 using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Social;
 using SocialChat.Worker.Migrations;
@@ -53,7 +54,14 @@ internal sealed class TimelineFanOut(
         var jobs = await db.FanOutJobs
             .FromSql($"SELECT * FROM fan_out_jobs ORDER BY id LIMIT {JobsPerBatch} FOR UPDATE SKIP LOCKED")
             .ToListAsync(cancellationToken);
+        if (jobs.Count == 0)
+        {
+            return 0;
+        }
 
+        // One span per batch that found work, so its queries, timeline writes and commit read as one trace.
+        using var activity = SocialChatTelemetry.ActivitySource.StartActivity("fan out posts");
+        activity?.SetTag("socialchat.fanout.jobs", jobs.Count);
         foreach (var job in jobs)
         {
             var recipients = await RecipientsAsync(db, job.AuthorId, cancellationToken);

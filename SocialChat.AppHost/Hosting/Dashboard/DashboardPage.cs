@@ -22,6 +22,7 @@ internal static class DashboardPage
 </head>
 <body>
 <h1>SocialChat</h1>
+<nav><a href="/logs">Structured logs</a> · <a href="/traces">Traces</a> · <a href="/metrics">Metrics</a></nav>
 <table>
   <thead><tr><th>Resource</th><th>Type</th><th>State</th><th>Health</th><th>Pid</th><th>Started</th><th>Exit code</th><th>Restarts</th><th>Endpoints</th><th>Environment</th><th></th></tr></thead>
   <tbody id="resources"></tbody>

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Dashboard.Telemetry;
 using Aspire.Hosting.Orchestration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -12,8 +13,8 @@ using Microsoft.Extensions.Logging;
 namespace Aspire.Hosting.Dashboard;
 
 /// <summary>
-/// The dashboard: a page and a JSON API over the resource stream and the log buffers. It owns no state;
-/// commands go to the orchestrator.
+/// The dashboard: a page and a JSON API over the resource stream and the log buffers (commands go to the
+/// orchestrator), and the OTLP receiver with the telemetry pages over what the services export to it.
 /// </summary>
 internal sealed class DashboardServer(Orchestrator orchestrator, ResourceNotificationService notifications, int port) : IAsyncDisposable
 {
@@ -27,6 +28,8 @@ internal sealed class DashboardServer(Orchestrator orchestrator, ResourceNotific
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.AddOptions<TelemetryLimits>().BindConfiguration(TelemetryLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<TelemetryStore>();
         _app = builder.Build();
 
         _app.MapGet("/", () => Results.Content(DashboardPage.Html, "text/html; charset=utf-8"));
@@ -34,6 +37,9 @@ internal sealed class DashboardServer(Orchestrator orchestrator, ResourceNotific
         api.MapGet("/", () => TypedResults.Ok(notifications.Current));
         api.MapGet("/{name}/logs", GetLogs);
         api.MapPost("/{name}/{command}", ExecuteCommandAsync);
+        _app.MapOtlpHttpReceiver();
+        _app.MapTelemetryApi();
+        _app.MapTelemetryPages();
 
         await _app.StartAsync(cancellationToken);
     }

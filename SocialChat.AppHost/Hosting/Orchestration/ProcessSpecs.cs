@@ -27,7 +27,7 @@ internal static class ProcessSpecs
         {
             PostgresServerResource postgres => await PostgresAsync(instance, postgres, options, prerequisites, cancellationToken),
             RedisResource redis => Redis(instance, redis, options, prerequisites),
-            ProjectResource project => await ProjectAsync(instance, project, cancellationToken),
+            ProjectResource project => await ProjectAsync(instance, project, options, cancellationToken),
             _ => throw new InvalidOperationException($"No process is defined for resource type {instance.Resource.GetType().Name}."),
         };
 
@@ -139,7 +139,8 @@ internal static class ProcessSpecs
         return new ProcessSpec(prerequisites.RedisServer, [configFile], dataDirectory, new Dictionary<string, string>());
     }
 
-    private static async Task<ProcessSpec> ProjectAsync(ResourceInstance instance, ProjectResource project, CancellationToken cancellationToken)
+    private static async Task<ProcessSpec> ProjectAsync(
+        ResourceInstance instance, ProjectResource project, DistributedApplicationOptions options, CancellationToken cancellationToken)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -150,11 +151,9 @@ internal static class ProcessSpecs
             ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={instance.Name}",
         };
 
-        var collector = Environment.GetEnvironmentVariable("DOTNET_DASHBOARD_OTLP_ENDPOINT_URL");
-        if (!string.IsNullOrEmpty(collector))
+        foreach (var (key, value) in OtlpExporterEnvironment.For(options))
         {
-            environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector;
-            environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = Environment.GetEnvironmentVariable("DOTNET_DASHBOARD_OTLP_PROTOCOL") ?? "grpc";
+            environment[key] = value;
         }
 
         foreach (var callback in project.AnnotationsOf<EnvironmentCallbackAnnotation>())

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Aspire.Hosting;
+using Aspire.Hosting.Dashboard.Telemetry;
+using Microsoft.AspNetCore.SignalR.Client;
+using SocialChat.Data.Realtime;
+
+namespace SocialChat.Tests.Hosting;
+
+/// <summary>A system of its own with the dashboard, so that every service exports its telemetry to the dashboard's OTLP receiver.</summary>
+public sealed class DashboardTelemetryTests(DashboardTelemetryTests.SystemWithDashboard system) : IClassFixture<DashboardTelemetryTests.SystemWithDashboard>
+{
+    // Exports run every second (the app host's development settings); Redis spans are flushed every 10 s.
+    private static readonly TimeSpan ExportWait = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_request_through_the_Api_is_a_trace_with_its_database_call_under_the_request_span()
+    {
+        var user = await TestUser.RegisterAsync(system.App);
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/users/me");
+        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        Assert.Equal(HttpStatusCode.OK, (await user.Client.SendAsync(request)).StatusCode);
+
+        var trace = await Eventually.HoldsAsync(
+            () => system.GetOrNullAsync<TraceDetail>($"/api/telemetry/traces/{traceId}"),
+            t => t is not null && t.Spans.Any(row => IsDatabaseCall(row.Span)), ExportWait);
+
+        Assert.NotNull(trace);
+        var requestSpan = Assert.Single(trace.Spans, row => row.Span.Kind == "Server").Span;
+        Assert.Equal("api", requestSpan.Resource);
+        Assert.Equal("/api/v1/users/me", requestSpan.Attributes["url.path"]);
+        var databaseCall = trace.Spans.First(row => IsDatabaseCall(row.Span));
+        Assert.Equal(requestSpan.SpanId, databaseCall.Span.ParentSpanId);
+        Assert.Equal("Client", databaseCall.Span.Kind);
+        Assert.True(databaseCall.Depth > trace.Spans.Single(row => row.Span == requestSpan).Depth, "the waterfall draws the database call under the request");
+        var listed = await system.Dashboard.GetFromJsonAsync<List<TraceSummary>>("/api/telemetry/traces?resource=api&status=ok&limit=1000");
+        var summary = Assert.Single(listed!, t => t.TraceId == traceId);
+        Assert.Equal(trace.Spans.Count, summary.SpanCount);
+
+        var page = await system.Dashboard.GetStringAsync($"/traces/{traceId}");
+        Assert.Contains("GET /api/v1/users/me", page);
+        Assert.Contains(WebUtility.HtmlEncode(databaseCall.Span.Name), page);
+    }
+
+    [Fact]
+    public async Task The_receiver_answers_what_is_not_OTLP_protobuf_with_a_problem()
+    {
+        using var json = await system.Dashboard.PostAsync("/v1/traces", JsonContent.Create(new { resourceSpans = Array.Empty<object>() }));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, json.StatusCode);
+        Assert.Equal("application/problem+json", json.Content.Headers.ContentType?.MediaType);
+
+        using var garbage = new ByteArrayContent([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+        garbage.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+        using var refused = await system.Dashboard.PostAsync("/v1/logs", garbage);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_warning_a_service_logs_is_listed_with_its_level_trace_id_and_attributes()
+    {
+        var user = await TestUser.RegisterAsync(system.App);
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        using var anonymous = system.App.CreateHttpClient("api");
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            using var login = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/login")
+            {
+                Content = JsonContent.Create(new { login = user.User.Username, password = "not the password at all", deviceName = "test" }),
+            };
+            login.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(login)).StatusCode);
+        }
+
+        var logs = await Eventually.HoldsAsync(
+            () => system.Dashboard.GetFromJsonAsync<List<LogEntry>>($"/api/telemetry/logs?traceId={traceId}&level=Warning"),
+            l => l is { Count: > 0 }, ExportWait);
+
+        var warning = Assert.Single(logs!);
+        Assert.Equal("Warning", warning.Level);
+        Assert.Equal(traceId, warning.TraceId);
+        Assert.Equal("api", warning.Resource);
+        Assert.StartsWith("Sign-in locked", warning.Message);
+        Assert.Equal("127.0.0.1", warning.Attributes["ClientAddress"]);
+        Assert.DoesNotContain(user.User.Username, warning.Message);
+        var byText = await system.Dashboard.GetFromJsonAsync<List<LogEntry>>("/api/telemetry/logs?resource=api&text=sign-in%20locked&limit=1000");
+        Assert.Contains(byText!, l => l.Id == warning.Id);
+        Assert.Equal(HttpStatusCode.BadRequest, (await system.Dashboard.GetAsync("/api/telemetry/logs?level=loud")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_connections_gauge_of_a_Realtime_node_rises_when_a_client_connects_and_falls_when_it_leaves()
+    {
+        var user = await TestUser.RegisterAsync(system.App);
+        var before = await system.HubConnectionsAsync();
+
+        var client = await HubClient.ConnectAsync(system.App.GetEndpoint("realtime", "http", 0), user.AccessToken);
+        var connected = await Eventually.HoldsAsync(system.HubConnectionsAsync, value => value > before, ExportWait);
+        Assert.True(connected > before, $"socialchat.hub.connections stayed at {connected} (was {before}) after a client connected");
+
+        // Each hub method invocation is a span of its own (ASP.NET Core's Microsoft.AspNetCore.SignalR.Server source).
+        await client.Connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", new[] { user.Id });
+        var invocations = await Eventually.HoldsAsync(
+            () => system.Dashboard.GetFromJsonAsync<List<TraceSummary>>("/api/telemetry/traces?resource=realtime-0&limit=1000"),
+            traces => traces!.Any(t => t.Name.EndsWith("/SubscribePresence", StringComparison.Ordinal)), ExportWait);
+        Assert.Contains(invocations!, t => t.Name == "SocialChat.Data.Realtime.ChatHub/SubscribePresence");
+
+        await client.DisposeAsync();
+        var left = await Eventually.HoldsAsync(system.HubConnectionsAsync, value => value < connected, ExportWait);
+        Assert.True(left < connected, $"socialchat.hub.connections stayed at {left} after the client left");
+    }
+
+    // Npgsql names its spans' database system in db.system.name (semantic conventions 1.26+) or db.system before.
+    private static bool IsDatabaseCall(SpanEntry span) =>
+        span.Attributes.GetValueOrDefault("db.system.name", span.Attributes.GetValueOrDefault("db.system", "")) == "postgresql";
+
+    public sealed class SystemWithDashboard : IAsyncLifetime
+    {
+        public DistributedApplication App { get; private set; } = null!;
+
+        public HttpClient Dashboard { get; private set; } = null!;
+
+        public async ValueTask InitializeAsync()
+        {
+            var port = TestEnvironment.FreePort();
+            App = await SocialChatAppFixture.StartAppAsync(dashboardPort: port);
+            Dashboard = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        }
+
+        public async Task<T?> GetOrNullAsync<T>(string path) where T : class
+        {
+            using var response = await Dashboard.GetAsync(path);
+            return response.StatusCode == HttpStatusCode.NotFound ? null : await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<T>();
+        }
+
+        /// <summary>The latest exported value on realtime-0, or 0 before the gauge was first exported.</summary>
+        public async Task<double> HubConnectionsAsync() =>
+            (await GetOrNullAsync<InstrumentDetail>("/api/telemetry/metrics/realtime-0/socialchat.hub.connections"))?.Summary.LatestValue ?? 0;
+
+        public async ValueTask DisposeAsync()
+        {
+            Dashboard.Dispose();
+            await App.DisposeAsync();
+        }
+    }
+}
