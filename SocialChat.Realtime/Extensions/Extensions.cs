@@ -4,6 +4,7 @@ using SocialChat.Data.Auth;
 using SocialChat.Data.Realtime;
 using SocialChat.Realtime.Presence;
 using SocialChat.Realtime.RateLimiting;
+using SocialChat.Realtime.Resilience;
 using MessageOperations = SocialChat.Data.Messages.Messages;
 
 namespace Microsoft.Extensions.Hosting;
@@ -23,10 +24,12 @@ internal static class Extensions
             options.KeepAliveInterval = TimeSpan.FromSeconds(15);
             options.ClientTimeoutInterval = TimeSpan.FromSeconds(30);
             options.EnableDetailedErrors = false;
+            options.AddFilter<UnavailableDependencyFilter>();
             options.AddFilter<SendRateLimitFilter>();
         });
         builder.Services.AddOptions<HubRateLimitOptions>().BindConfiguration(HubRateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SendRateLimitFilter>();
+        builder.Services.AddSingleton<UnavailableDependencyFilter>();
 
         builder.Services.AddScoped<MessageOperations>();
         builder.Services.AddHostedService<NodeHeartbeat>();
