@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -39,13 +40,30 @@ public static class ClientIntegrations
 
     public static void AddRedisClient(this IHostApplicationBuilder builder, string connectionName)
     {
-        var configuration = ConfigurationOptions.Parse(RequiredConnectionString(builder.Configuration, connectionName));
-        // Start even while Redis is away and reconnect in the background: Redis holds nothing that is the only copy.
-        configuration.AbortOnConnectFail = false;
-
+        var configuration = ConfigurationOptions.Parse(RequiredConnectionString(builder.Configuration, connectionName)).WithOutageTimeouts();
         var multiplexer = new Lazy<IConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(configuration));
         builder.Services.AddSingleton(_ => multiplexer.Value);
-        builder.Services.AddHealthChecks().AddRedis(_ => multiplexer.Value, name: connectionName);
+        // Redis holds nothing that is the only copy, so without it a service is degraded, not down: it keeps
+        // answering (200 with "Degraded") and no supervisor restarts it for Redis's sake.
+        builder.Services.AddHealthChecks().AddRedis(_ => multiplexer.Value, name: connectionName, failureStatus: HealthStatus.Degraded, timeout: TimeSpan.FromSeconds(2));
+    }
+
+    /// <summary>
+    /// How every Redis client here (the service's own and SignalR's backplane) behaves while Redis is away:
+    /// start anyway and reconnect in the background about once a second; while disconnected, fail a command at
+    /// once instead of queueing it; while Redis hangs (connected, not answering), give up after a second. Callers
+    /// fall back (sessions to PostgreSQL, rate limits to in-process) or drop what is ephemeral (live events,
+    /// typing), so no request or hub call waits on Redis for longer than that.
+    /// </summary>
+    public static ConfigurationOptions WithOutageTimeouts(this ConfigurationOptions configuration)
+    {
+        configuration.AbortOnConnectFail = false;
+        configuration.ConnectTimeout = 2_000;
+        configuration.SyncTimeout = 1_000;
+        configuration.AsyncTimeout = 1_000;
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        configuration.ReconnectRetryPolicy = new ExponentialRetry(deltaBackOffMilliseconds: 500, maxDeltaBackOffMilliseconds: 2_000);
+        return configuration;
     }
 
     private static string RequiredConnectionString(IConfiguration configuration, string connectionName) =>

@@ -36,6 +36,7 @@ internal static class Extensions
         builder.Services.ConfigureHttpJsonOptions(options => ContractJson.Apply(options.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.AddExceptionHandler<UnavailableDependencyExceptionHandler>();
         builder.Services.AddOpenApi();
         builder.Services.AddOptions<WebClientOptions>().BindConfiguration(WebClientOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
     }

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using SocialChat.Data.Common;
 using StackExchange.Redis;
 
 namespace SocialChat.Api.RateLimiting;
@@ -41,7 +42,7 @@ internal sealed class RedisWindowRateLimiter(IConnectionMultiplexer redis, strin
             var remaining = TimeSpan.FromMilliseconds(Math.Max(0, (long)result[1]));
             return count <= permits ? Lease.Granted : Lease.Refused(remaining);
         }
-        catch (RedisException)
+        catch (Exception exception) when (TransientFailures.IsRedisOutage(exception))
         {
             return await _fallback.AcquireAsync(permitCount, cancellationToken);
         }

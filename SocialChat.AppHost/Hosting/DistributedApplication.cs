@@ -140,8 +140,13 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     public IReadOnlyList<string> GetLogs(string instanceName) => [.. Instance(instanceName).Logs.ReadAfter(0).Select(l => l.Text)];
 
-    /// <summary>kill -9 of one instance, as a crashed node.</summary>
+    /// <summary>A crash of one instance: kill -9 (PostgreSQL: an immediate shutdown, SIGQUIT).</summary>
     public void KillInstance(string instanceName) => _orchestrator.Kill(Instance(instanceName));
+
+    /// <summary>SIGSTOP of one instance, as a hung server: connections stay open, nothing is answered, until <see cref="ThawInstance"/>.</summary>
+    public void FreezeInstance(string instanceName) => _orchestrator.Freeze(Instance(instanceName));
+
+    public void ThawInstance(string instanceName) => _orchestrator.Thaw(Instance(instanceName));
 
     public void StartInstance(string instanceName) => _orchestrator.StartInstance(Instance(instanceName));
 

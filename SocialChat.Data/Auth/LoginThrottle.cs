@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using SocialChat.Data.Common;
 using StackExchange.Redis;
 
 namespace SocialChat.Data.Auth;
@@ -30,7 +31,7 @@ public sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginThr
 
             return await database.KeyTimeToLiveAsync(key) ?? Window;
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (TransientFailures.IsRedisOutage(exception))
         {
             logger.LogWarning(exception, "Login throttle unavailable: Redis is down");
             return null;
@@ -54,7 +55,7 @@ public sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginThr
                 logger.LogWarning("Sign-in locked for {Window} after {Failures} failed attempts on one account from {ClientAddress}", Window, failures, clientAddress);
             }
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (TransientFailures.IsRedisOutage(exception))
         {
             logger.LogWarning(exception, "Could not count a failed login: Redis is down");
         }

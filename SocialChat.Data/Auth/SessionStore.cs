@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SocialChat.Data.Common;
 using SocialChat.Data.Infrastructure;
 using StackExchange.Redis;
 
@@ -37,7 +38,7 @@ public sealed class SessionStore(
                 return cached == userId.ToString("N");
             }
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (TransientFailures.IsRedisOutage(exception))
         {
             // Redis is a cache here: answer from PostgreSQL rather than refuse every request.
             logger.LogWarning(exception, "Session check fell back to PostgreSQL: Redis is unavailable");
@@ -72,7 +73,7 @@ public sealed class SessionStore(
         {
             await redis.GetSubscriber().PublishAsync(RevokedChannel, sessionId.ToString("N"));
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (TransientFailures.IsRedisOutage(exception))
         {
             logger.LogWarning(exception, "Could not announce the revocation of session {SessionId}; its hub connections close at their next check", sessionId);
         }
@@ -110,7 +111,7 @@ public sealed class SessionStore(
                 }
             }
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (TransientFailures.IsRedisOutage(exception))
         {
             logger.LogWarning(exception, "Could not cache session {SessionId}; PostgreSQL stays the answer", sessionId);
         }

@@ -42,14 +42,30 @@ public sealed class ChatHub(
             await Groups.AddToGroupAsync(Context.ConnectionId, ChatGroups.Conversation(conversationId), Context.ConnectionAborted);
         }
 
-        connections.Add(Context.User!.GetSessionId(), Context);
-        await presence.ConnectedAsync(connections.NodeId, Context.ConnectionId, userId);
+        connections.Add(Context.User!.GetSessionId(), userId, Context);
+        try
+        {
+            await presence.ConnectedAsync(connections.NodeId, Context.ConnectionId, userId);
+        }
+        catch (Exception exception) when (TransientFailures.IsTransient(exception))
+        {
+            // Redis went away this moment; the connection is good, and the next heartbeat records it.
+            presence.RequestReconcile();
+        }
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
         connections.Remove(Context.User!.GetSessionId(), Context.ConnectionId);
-        await presence.DisconnectedAsync(connections.NodeId, Context.ConnectionId, UserId);
+        try
+        {
+            await presence.DisconnectedAsync(connections.NodeId, Context.ConnectionId, UserId);
+        }
+        catch (Exception failure) when (TransientFailures.IsTransient(failure))
+        {
+            // Left in Redis, the connection would keep its user online: the next heartbeat after Redis returns removes it.
+            presence.RequestReconcile();
+        }
     }
 
     public async Task<MessageResponse> SendMessage(Guid conversationId, Guid clientMessageId, string? body, long? replyToSeq)

@@ -7,15 +7,23 @@ namespace SocialChat.Data.Realtime;
 public sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, HubCallerContext>> _bySession = new();
+    private readonly ConcurrentDictionary<string, Guid> _users = new();
 
     /// <summary>This process's identity in the presence sets and the heartbeat.</summary>
     public string NodeId { get; } = Guid.NewGuid().ToString("N");
 
-    public void Add(Guid sessionId, HubCallerContext connection) =>
+    /// <summary>Each live connection on this node with its user: the truth the presence sets are reconciled to.</summary>
+    public IReadOnlyDictionary<string, Guid> Users => _users;
+
+    public void Add(Guid sessionId, Guid userId, HubCallerContext connection)
+    {
         _bySession.GetOrAdd(sessionId, _ => new ConcurrentDictionary<string, HubCallerContext>())[connection.ConnectionId] = connection;
+        _users[connection.ConnectionId] = userId;
+    }
 
     public void Remove(Guid sessionId, string connectionId)
     {
+        _users.TryRemove(connectionId, out _);
         if (_bySession.TryGetValue(sessionId, out var connections) && connections.TryRemove(connectionId, out _) && connections.IsEmpty)
         {
             _bySession.TryRemove(sessionId, out _);

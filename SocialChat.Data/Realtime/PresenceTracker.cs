@@ -25,6 +25,8 @@ public sealed class PresenceTracker(
 {
     private const string NodesKey = "presence:nodes";
 
+    private int _reconcileRequested;
+
     // Returns 1 when this connection made the user go online.
     private static readonly LuaScript ConnectScript = LuaScript.Prepare("""
         redis.call('HSET', @nodeConnections, @connectionId, @userId)
@@ -118,11 +120,31 @@ public sealed class PresenceTracker(
             .ToDictionaryAsync(u => u.Id, u => u.LastSeenAt, cancellationToken);
     }
 
-    public async Task HeartbeatAsync(string nodeId)
+    /// <summary>A presence write of this node failed (Redis away): the next heartbeat reconciles the node's connections.</summary>
+    public void RequestReconcile() => Interlocked.Exchange(ref _reconcileRequested, 1);
+
+    /// <summary>
+    /// Keeps the node alive, and puts its connections back in step with Redis when they may have drifted: when
+    /// a write failed, or when the node was not registered — its first beat, or Redis was away long enough for
+    /// its heartbeat to expire and the sweep to clear its connections as a dead node's.
+    /// </summary>
+    public async Task HeartbeatAsync(string nodeId, IReadOnlyDictionary<string, Guid> liveConnections)
     {
         var database = redis.GetDatabase();
         await database.StringSetAsync(NodeAliveKey(nodeId), "1", options.Value.NodeTimeout);
-        await database.SetAddAsync(NodesKey, nodeId);
+        var registered = await database.SetAddAsync(NodesKey, nodeId);
+        if (Interlocked.Exchange(ref _reconcileRequested, 0) == 1 | registered)
+        {
+            try
+            {
+                await ReconcileAsync(nodeId, liveConnections);
+            }
+            catch
+            {
+                RequestReconcile();
+                throw;
+            }
+        }
     }
 
     /// <summary>Run by the Worker: every node whose heartbeat expired had its process die; its users' connections are gone.</summary>
@@ -146,6 +168,29 @@ public sealed class PresenceTracker(
 
             await database.KeyDeleteAsync(NodeConnectionsKey(nodeId));
             await database.SetRemoveAsync(NodesKey, nodeId);
+        }
+    }
+
+    private async Task ReconcileAsync(string nodeId, IReadOnlyDictionary<string, Guid> liveConnections)
+    {
+        var stored = (await redis.GetDatabase().HashGetAllAsync(NodeConnectionsKey(nodeId)))
+            .ToDictionary(e => e.Name.ToString(), e => Guid.ParseExact(e.Value.ToString(), "N"));
+        var gone = stored.Where(s => !liveConnections.ContainsKey(s.Key)).ToList();
+        var missing = liveConnections.Where(l => !stored.ContainsKey(l.Key)).ToList();
+        foreach (var (connectionId, userId) in gone)
+        {
+            await DisconnectedAsync(nodeId, connectionId, userId);
+        }
+
+        // Checked again one by one: a connection that closed since the snapshot must not be put back.
+        foreach (var (connectionId, userId) in missing.Where(m => liveConnections.ContainsKey(m.Key)))
+        {
+            await ConnectedAsync(nodeId, connectionId, userId);
+        }
+
+        if (gone.Count + missing.Count > 0)
+        {
+            logger.LogInformation("Presence of node {NodeId} reconciled: {Gone} closed and {Missing} live connection(s) were out of step", nodeId, gone.Count, missing.Count);
         }
     }
 

@@ -34,7 +34,7 @@ public static class RealtimeExtensions
             .AddStackExchangeRedis(cache, options =>
             {
                 options.Configuration.ChannelPrefix = RedisChannel.Literal("socialchat");
-                options.Configuration.AbortOnConnectFail = false;
+                options.Configuration.WithOutageTimeouts();
             });
     }
 }

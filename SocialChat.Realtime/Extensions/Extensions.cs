@@ -6,6 +6,7 @@ using SocialChat.Data.Realtime;
 using SocialChat.Realtime.Presence;
 using SocialChat.Realtime.RateLimiting;
 using SocialChat.Realtime.Telemetry;
+using SocialChat.Realtime.Resilience;
 using MessageOperations = SocialChat.Data.Messages.Messages;
 
 namespace Microsoft.Extensions.Hosting;
@@ -26,11 +27,13 @@ internal static class Extensions
             options.ClientTimeoutInterval = TimeSpan.FromSeconds(30);
             options.EnableDetailedErrors = false;
             options.AddFilter<HubConnectionsMetricFilter>();
+            options.AddFilter<UnavailableDependencyFilter>();
             options.AddFilter<SendRateLimitFilter>();
         });
         builder.Services.AddOptions<HubRateLimitOptions>().BindConfiguration(HubRateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SendRateLimitFilter>();
         builder.Services.AddSingleton<HubConnectionsMetricFilter>();
+        builder.Services.AddSingleton<UnavailableDependencyFilter>();
 
         builder.Services.AddScoped<MessageOperations>();
         builder.Services.AddHostedService<NodeHeartbeat>();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SocialChat.Data.Common;
 using SocialChat.Data.Realtime;
 
 namespace SocialChat.Realtime.Presence;
@@ -19,9 +20,9 @@ internal sealed class NodeHeartbeat(PresenceTracker presence, ConnectionRegistry
             {
                 try
                 {
-                    await presence.HeartbeatAsync(connections.NodeId);
+                    await presence.HeartbeatAsync(connections.NodeId, connections.Users);
                 }
-                catch (StackExchange.Redis.RedisException exception)
+                catch (Exception exception) when (TransientFailures.IsTransient(exception))
                 {
                     logger.LogWarning(exception, "Presence heartbeat failed; retrying");
                 }

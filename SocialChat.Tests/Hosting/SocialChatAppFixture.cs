@@ -36,17 +36,24 @@ public sealed class SocialChatAppFixture : IAsyncLifetime
 
     /// <summary>
     /// A system of its own, for tests that must break it (kill a node) without disturbing the shared one, or
-    /// that need the dashboard (and with it the OTLP receiver the services then export to).
+    /// that need the dashboard (and with it the OTLP receiver the services then export to);
+    /// <paramref name="settings"/> are added to (or replace) the test settings for every service.
     /// </summary>
-    public static async Task<DistributedApplication> StartAppAsync(int? dashboardPort = null)
+    public static async Task<DistributedApplication> StartAppAsync(IReadOnlyDictionary<string, string>? settings = null, int? dashboardPort = null)
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Program>(cancellationToken: timeout.Token);
         appHost.Options.DashboardPort = dashboardPort;
+        var environment = new Dictionary<string, string>(TestSettings);
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
+
         foreach (var project in appHost.Resources.OfType<ProjectResource>())
         {
             var projectBuilder = appHost.CreateResourceBuilder(project);
-            foreach (var (name, value) in TestSettings)
+            foreach (var (name, value) in environment)
             {
                 projectBuilder.WithEnvironment(name, value);
             }

@@ -1,3 +1,4 @@
+using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
 using SocialChat.Data.Messages;
 
@@ -18,6 +19,21 @@ public static class Chat
 
     public static async Task<MessageResponse> SendAsync(TestUser sender, Guid conversationId, string body) =>
         await (await PostMessageAsync(sender, conversationId, body)).ReadAsync<MessageResponse>();
+
+    /// <summary>Everything after that seq, oldest first, following nextCursor to the end: a client's catch-up.</summary>
+    public static async Task<List<MessageResponse>> CatchUpAsync(TestUser member, Guid conversationId, long after)
+    {
+        var messages = new List<MessageResponse>();
+        var page = await (await member.Client.GetAsync($"/api/v1/conversations/{conversationId}/messages?after={after}&limit=100")).ReadAsync<Page<MessageResponse>>();
+        messages.AddRange(page.Items);
+        while (page.NextCursor is { } cursor)
+        {
+            page = await (await member.Client.GetAsync($"/api/v1/conversations/{conversationId}/messages?cursor={Uri.EscapeDataString(cursor)}&limit=100")).ReadAsync<Page<MessageResponse>>();
+            messages.AddRange(page.Items);
+        }
+
+        return messages;
+    }
 
     public static async Task<ConversationResponse> GetAsync(TestUser user, Guid conversationId) =>
         await (await user.Client.GetAsync($"/api/v1/conversations/{conversationId}")).ReadAsync<ConversationResponse>();

@@ -41,8 +41,10 @@ public sealed class HubClient : IAsyncDisposable
 
     public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <param name="reconnect">Reconnect automatically with this policy (by default a dropped connection stays closed).</param>
     /// <param name="configure">Further connection options, e.g. trusting nginx's self-signed certificate in the deployment tests.</param>
-    public static async Task<HubClient> ConnectAsync(Uri realtime, string accessToken, bool messagePack = false, Action<HttpConnectionOptions>? configure = null)
+    public static async Task<HubClient> ConnectAsync(
+        Uri realtime, string accessToken, bool messagePack = false, IRetryPolicy? reconnect = null, Action<HttpConnectionOptions>? configure = null)
     {
         var builder = new HubConnectionBuilder().WithUrl(new Uri(realtime, "/hubs/chat"), options =>
         {
@@ -51,6 +53,11 @@ public sealed class HubClient : IAsyncDisposable
             options.SkipNegotiation = true;
             configure?.Invoke(options);
         });
+        if (reconnect is not null)
+        {
+            builder.WithAutomaticReconnect(reconnect);
+        }
+
         if (messagePack)
         {
             builder.AddMessagePackProtocol(options => options.SerializerOptions = ContractMessagePackResolver.Options);
@@ -61,12 +68,21 @@ public sealed class HubClient : IAsyncDisposable
         }
 
         var client = new HubClient(builder.Build());
-        await client.Connection.StartAsync();
+        try
+        {
+            await client.Connection.StartAsync();
 
-        // StartAsync returns at the handshake, before the server has joined the connection to its groups;
-        // invocations are dispatched only after that, so one round trip means events will reach it.
-        await client.Connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", Array.Empty<Guid>());
-        return client;
+            // StartAsync returns at the handshake, before the server has joined the connection to its groups;
+            // invocations are dispatched only after that, so one round trip means events will reach it.
+            await client.Connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", Array.Empty<Guid>());
+            return client;
+        }
+        catch
+        {
+            // A connection that failed to start must not linger, reconnecting, and count against the user's cap.
+            await client.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Waits for an event of that name whose payload matches.</summary>

@@ -129,12 +129,24 @@ internal sealed class Orchestrator
         });
     }
 
-    /// <summary>kill -9, for tests of what survives a crashed node.</summary>
-    public void Kill(ResourceInstance instance)
+    /// <summary>
+    /// A crash, for tests of what survives one: kill -9, except PostgreSQL, which gets SIGQUIT (pg_ctl's immediate
+    /// shutdown: sessions dropped, no checkpoint, crash recovery at the next start), because a SIGKILLed postmaster
+    /// leaves its backends running and its next start refused.
+    /// </summary>
+    public void Kill(ResourceInstance instance) =>
+        Signal(instance, instance.Resource is PostgresServerResource ? Posix.SigQuit : Posix.SigKill);
+
+    /// <summary>SIGSTOP: the process keeps its sockets but answers nothing, as a hung server does.</summary>
+    public void Freeze(ResourceInstance instance) => Signal(instance, Posix.SigStop);
+
+    public void Thaw(ResourceInstance instance) => Signal(instance, Posix.SigCont);
+
+    private static void Signal(ResourceInstance instance, int signal)
     {
         if (instance.Process is { HasExited: false } process)
         {
-            Posix.Signal(process.Id, Posix.SigKill);
+            Posix.Signal(process.Id, signal);
         }
     }
 

@@ -1,0 +1,39 @@
+using Npgsql;
+using StackExchange.Redis;
+
+namespace SocialChat.Data.Common;
+
+/// <summary>
+/// Failures that say a dependency is away for a while (PostgreSQL shut down, restarting or out of connections,
+/// Redis unreachable), not that the request was wrong: the doors answer them "try again shortly" (503 with
+/// Retry-After, a HubException) instead of an internal error.
+/// </summary>
+public static class TransientFailures
+{
+    /// <summary>What a client should wait before retrying; PostgreSQL's restart after a crash takes a few seconds.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(2);
+
+    public const string Detail = "A service this request needs is temporarily unavailable; retry shortly with the same request.";
+
+    public static bool IsTransient(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is NpgsqlException { IsTransient: true } || IsRedisOutage(current) || current is TimeoutException
+                // A connection the crash broke, or the database saying it is shutting down or starting up.
+                || current is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Redis refused, unreachable, loading its data after a restart, or not answering in time. A timeout is
+    /// not a RedisException (it is a TimeoutException), so a bare catch of RedisException would let a hung
+    /// Redis through.
+    /// </summary>
+    public static bool IsRedisOutage(Exception exception) => exception is RedisException or RedisTimeoutException;
+}
