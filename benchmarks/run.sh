@@ -24,8 +24,9 @@ state=${BENCH_STATE_DIR:-$PWD/.state-bench}
 mkdir -p "$state"
 api_port=$(free_port); realtime_port=$(free_port); dashboard_port=$(free_port)
 
-echo "building (Release)…"
-for project in SocialChat.AppHost SocialChat.Worker SocialChat.Api SocialChat.Realtime SocialChat.LoadTest; do
+# BENCH_NO_BUILD=1 reuses the last Release build (repeated runs on a busy machine).
+[[ "${BENCH_NO_BUILD:-}" == 1 ]] || echo "building (Release)…"
+[[ "${BENCH_NO_BUILD:-}" == 1 ]] || for project in SocialChat.AppHost SocialChat.Worker SocialChat.Api SocialChat.Realtime SocialChat.LoadTest; do
   dotnet build -c Release "$project" -v quiet -nologo >/dev/null
 done
 

@@ -25,7 +25,6 @@ internal sealed class Worker : IAsyncDisposable
 
     // Generous: on a loaded 2-core machine a connect or send can take tens of seconds, and that is a result, not a failure of the tool.
     private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(90);
-    private static readonly JsonSerializerOptions ContractOptions = CreateContractOptions();
 
     private readonly WorkerPlan _plan;
     private readonly Client[] _clients;
@@ -210,7 +209,7 @@ internal sealed class Worker : IAsyncDisposable
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.AccessToken);
             using var response = await _api.SendAsync(request, cancellationToken);
             response.EnsureSuccessStatusCode();
-            var page = (await response.Content.ReadFromJsonAsync<Page<MessageResponse>>(ContractOptions, cancellationToken))!;
+            var page = (await response.Content.ReadFromJsonAsync<Page<MessageResponse>>(WorkerJson.Contract, cancellationToken))!;
             found.UnionWith(page.Items.Select(m => m.Seq));
             if (page.NextCursor is null || page.Items.Count == 0 || page.Items[^1].Seq >= lastSeq)
             {
@@ -249,13 +248,6 @@ internal sealed class Worker : IAsyncDisposable
 
     private static string Describe(Exception exception) =>
         $"{exception.GetType().Name}: {exception.Message}" is var text && text.Length > 160 ? text[..160] : text;
-
-    private static JsonSerializerOptions CreateContractOptions()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        ContractJson.Apply(options);
-        return options;
-    }
 
     public async ValueTask DisposeAsync()
     {
@@ -349,7 +341,7 @@ internal sealed class Worker : IAsyncDisposable
 
                 using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/conversations/{conversationId}/messages")
                 {
-                    Content = JsonContent.Create(new SendMessageRequest(Guid.NewGuid(), body, null), options: ContractOptions),
+                    Content = JsonContent.Create(new SendMessageRequest(Guid.NewGuid(), body, null), options: WorkerJson.Contract),
                 };
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", User.AccessToken);
                 using var response = await worker._api.SendAsync(request, timeout.Token);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SocialChat.Data.Common;
 using SocialChat.LoadTest.Reporting;
 
 namespace SocialChat.LoadTest.Fleet;
@@ -48,4 +49,14 @@ internal sealed record StepDeliveries(long Count, LatencyHistogram Latency);
 internal static class WorkerJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The public contract's JSON, for what the tool sends to and reads from the Api.</summary>
+    public static readonly JsonSerializerOptions Contract = CreateContract();
+
+    private static JsonSerializerOptions CreateContract()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        ContractJson.Apply(options);
+        return options;
+    }
 }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using SocialChat.Data.Common;
 using SocialChat.Data.Messages;
 using SocialChat.LoadTest.Fleet;
@@ -35,8 +34,6 @@ internal static class ApiScenario
             throw new ArgumentException("The api scenario needs conversations: pass --groups or --directs.");
         }
 
-        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        ContractJson.Apply(json);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = options.Api, Timeout = TimeSpan.FromSeconds(30) };
         var reads = new Operation();
         var sends = new Operation();
@@ -58,7 +55,7 @@ internal static class ApiScenario
                         ? reads.TimeAsync(() => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/conversations/{conversation.Id}/messages?limit={PageLimit.Default}"), user, http, cancellationToken)
                         : sends.TimeAsync(() => new HttpRequestMessage(HttpMethod.Post, $"/api/v1/conversations/{conversation.Id}/messages")
                         {
-                            Content = JsonContent.Create(new SendMessageRequest(Guid.NewGuid(), MessageBody.Create(0, Stopwatch.GetTimestamp()), null), options: json),
+                            Content = JsonContent.Create(new SendMessageRequest(Guid.NewGuid(), MessageBody.Create(0, Stopwatch.GetTimestamp()), null), options: WorkerJson.Contract),
                         }, user, http, cancellationToken));
                 }
 
