@@ -325,7 +325,8 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
     internal Task<List<Guid>> MemberIdsAsync(Guid conversationId, CancellationToken cancellationToken) =>
         db.ConversationMembers.Where(m => m.ConversationId == conversationId).Select(m => m.UserId).ToListAsync(cancellationToken);
 
-    private static string DirectKeyOf(Guid a, Guid b) => string.CompareOrdinal(a.ToString(), b.ToString()) < 0 ? $"{a}:{b}" : $"{b}:{a}";
+    /// <summary>The unique key of the direct conversation between two users; the load tool seeds with it too.</summary>
+    public static string DirectKeyOf(Guid a, Guid b) => string.CompareOrdinal(a.ToString(), b.ToString()) < 0 ? $"{a}:{b}" : $"{b}:{a}";
 
     // Cursor positions: every field required and no other accepted, so a tampered cursor, or one from another
     // list, is a 400 rather than a silently wrong page.

@@ -131,7 +131,7 @@ public sealed class SessionTests(SocialChatAppFixture fixture)
     {
         var user = await TestUser.RegisterAsync(fixture);
         var sessionId = SessionIdOf(user.AccessToken);
-        var key = SigningKeyOfRunningApi();
+        var key = fixture.EnvironmentOf("api", "Jwt__SigningKey");
         var parts = user.AccessToken.Split('.');
         var tamperedPayload = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
             Encoding.UTF8.GetString(Base64Url.DecodeFromChars(parts[1])).Replace(user.Id.ToString(), Guid.NewGuid().ToString())));
@@ -154,12 +154,6 @@ public sealed class SessionTests(SocialChatAppFixture fixture)
     }
 
     private static Guid SessionIdOf(string accessToken) => Guid.Parse(new JsonWebToken(accessToken).GetClaim("sid").Value);
-
-    private string SigningKeyOfRunningApi()
-    {
-        var pid = fixture.App.GetProcessId("api")!.Value;
-        return File.ReadAllText($"/proc/{pid}/environ").Split('\0').Single(e => e.StartsWith("Jwt__SigningKey=", StringComparison.Ordinal))["Jwt__SigningKey=".Length..];
-    }
 
     private static string Sign(string key, Guid userId, Guid sessionId, string audience, DateTime expires) =>
         new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor

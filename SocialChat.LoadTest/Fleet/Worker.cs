@@ -1,0 +1,365 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using SocialChat.Data.Common;
+using SocialChat.Data.Messages;
+using SocialChat.Data.Realtime;
+using SocialChat.LoadTest.Reporting;
+
+namespace SocialChat.LoadTest.Fleet;
+
+/// <summary>
+/// One worker process: holds its share of the users' hub connections (at most ~15,000, under the
+/// 20,000 open files a process may have) and does what the coordinator's commands on stdin say.
+/// </summary>
+internal sealed class Worker : IAsyncDisposable
+{
+    public const string Command = "worker";
+
+    // Generous: on a loaded 2-core machine a connect or send can take tens of seconds, and that is a result, not a failure of the tool.
+    private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly WorkerPlan _plan;
+    private readonly Client[] _clients;
+    private readonly LoopbackWebSockets[] _sockets;
+    private readonly HttpClient _api;
+    private readonly ConcurrentDictionary<int, StepCounter> _steps = new();
+    private readonly Lock _output = new();
+    private int _dropped;
+
+    private Worker(WorkerPlan plan)
+    {
+        _plan = plan;
+        _clients = [.. plan.Users.Select(u => new Client(u))];
+        _sockets = [.. plan.SourceAddresses.Select(a => new LoopbackWebSockets(IPAddress.Parse(a)))];
+        _api = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = plan.Api, Timeout = OperationTimeout };
+    }
+
+    public static async Task<int> RunAsync(IConfiguration settings)
+    {
+        var plan = JsonSerializer.Deserialize<WorkerPlan>(await File.ReadAllTextAsync(settings["plan"]!), WorkerJson.Options)!;
+        // Bounded even if the coordinator is gone without closing stdin.
+        using var deadline = new CancellationTokenSource(plan.MaxRunTime);
+        await using var worker = new Worker(plan);
+        try
+        {
+            while (await Console.In.ReadLineAsync(deadline.Token) is { } line)
+            {
+                var command = JsonSerializer.Deserialize<WorkerCommand>(line, WorkerJson.Options)!;
+                switch (command.Kind)
+                {
+                    case "connect":
+                        await worker.ConnectAsync(deadline.Token);
+                        break;
+                    case "send":
+                        await worker.SendAsync(command, deadline.Token);
+                        break;
+                    case "report":
+                        worker.ReportReceived();
+                        break;
+                    case "catchup":
+                        await worker.CatchUpAsync(command.LastSeqs ?? [], deadline.Token);
+                        break;
+                    case "stop":
+                        return 0;
+                    default:
+                        throw new InvalidOperationException($"Unknown command '{command.Kind}'.");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"worker {plan.Index}: the run's time limit ({plan.MaxRunTime}) passed; stopping.");
+        }
+
+        return 0;
+    }
+
+    private async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var errors = new ConcurrentDictionary<string, int>();
+        int connected = 0, failed = 0;
+        using var gate = new SemaphoreSlim(_plan.ConnectConcurrency);
+        using var progress = new Timer(_ => Emit(new WorkerEvent("progress", _plan.Index, Connected: connected, Failed: failed)), null, 1000, 1000);
+        await Task.WhenAll(_clients.Select(async (client, i) =>
+        {
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                if (await client.ConnectAsync(this, _sockets[i % _sockets.Length], cancellationToken) is { } error)
+                {
+                    errors.AddOrUpdate(error, 1, (_, n) => n + 1);
+                    Interlocked.Increment(ref failed);
+                }
+                else
+                {
+                    Interlocked.Increment(ref connected);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        Emit(new WorkerEvent("connected", _plan.Index, Connected: connected, Failed: failed, Seconds: stopwatch.Elapsed.TotalSeconds, Errors: new(errors)));
+    }
+
+    /// <summary>Sends rate × seconds messages, evenly spaced, round robin over this worker's members and their conversations.</summary>
+    private async Task SendAsync(WorkerCommand command, CancellationToken cancellationToken)
+    {
+        var senders = _clients.Where(c => c.User.Conversations.Count > 0 && (command.Via == "rest" || c.Connection is { State: HubConnectionState.Connected })).ToArray();
+        var total = senders.Length == 0 ? 0 : (long)Math.Round(command.Rate * command.Seconds);
+        var ackLatency = new LatencyHistogram();
+        var errors = new ConcurrentDictionary<string, int>();
+        long acked = 0, expected = 0;
+        var pending = new List<Task>();
+        var stopwatch = Stopwatch.StartNew();
+        for (long issued = 0; issued < total;)
+        {
+            var due = Math.Min(total, (long)(stopwatch.Elapsed.TotalSeconds * command.Rate) + 1);
+            for (; issued < due; issued++)
+            {
+                var sender = senders[issued % senders.Length];
+                var conversationId = sender.User.Conversations[(int)(issued / senders.Length % sender.User.Conversations.Count)];
+                pending.Add(SendOneAsync());
+
+                async Task SendOneAsync()
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    var body = MessageBody.Create(command.Step, started);
+                    if (await sender.SendAsync(this, command.Via, conversationId, body, cancellationToken) is { } error)
+                    {
+                        errors.AddOrUpdate(error, 1, (_, n) => n + 1);
+                        return;
+                    }
+
+                    ackLatency.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+                    Interlocked.Increment(ref acked);
+                    Interlocked.Add(ref expected, _plan.ConversationSizes[conversationId]);
+                }
+            }
+
+            await Task.Delay(1, cancellationToken);
+        }
+
+        await Task.WhenAll(pending);
+        Emit(new WorkerEvent("sent", _plan.Index, Step: command.Step, Sent: total, Acked: acked, ExpectedDeliveries: expected,
+            AckLatency: ackLatency, Seconds: stopwatch.Elapsed.TotalSeconds, Errors: new(errors)));
+    }
+
+    private void ReportReceived() =>
+        Emit(new WorkerEvent("received", _plan.Index, Dropped: _dropped,
+            Deliveries: _steps.ToDictionary(s => s.Key, s => new StepDeliveries(Interlocked.Read(ref s.Value.Count), s.Value.Latency))));
+
+    /// <summary>Counts what arrived live up to each conversation's last committed seq, and reads the rest as a reconnecting client would.</summary>
+    private async Task CatchUpAsync(Dictionary<Guid, long> lastSeqs, CancellationToken cancellationToken)
+    {
+        long delivered = 0, caughtUp = 0, missing = 0;
+        var errors = new ConcurrentDictionary<string, int>();
+        await Parallel.ForEachAsync(_clients, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (client, ct) =>
+        {
+            foreach (var conversationId in client.User.Conversations)
+            {
+                var lastSeq = lastSeqs.GetValueOrDefault(conversationId);
+                var received = client.Received(conversationId);
+                long[] gaps;
+                lock (received)
+                {
+                    gaps = [.. received.MissingUpTo(lastSeq)];
+                }
+
+                Interlocked.Add(ref delivered, lastSeq - gaps.Length);
+                if (gaps.Length == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var found = await ReadAfterAsync(client.User, conversationId, gaps[0] - 1, lastSeq, ct);
+                    var recovered = gaps.Count(found.Contains);
+                    Interlocked.Add(ref caughtUp, recovered);
+                    Interlocked.Add(ref missing, gaps.Length - recovered);
+                }
+                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+                {
+                    errors.AddOrUpdate(Describe(exception), 1, (_, n) => n + 1);
+                    Interlocked.Add(ref missing, gaps.Length);
+                }
+            }
+        });
+        Emit(new WorkerEvent("caughtup", _plan.Index, Delivered: delivered, CaughtUp: caughtUp, Missing: missing, Errors: new(errors)));
+    }
+
+    private async Task<HashSet<long>> ReadAfterAsync(WorkerUser user, Guid conversationId, long after, long lastSeq, CancellationToken cancellationToken)
+    {
+        var found = new HashSet<long>();
+        var uri = $"/api/v1/conversations/{conversationId}/messages?after={after}&limit={PageLimit.Max}";
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.AccessToken);
+            using var response = await _api.SendAsync(request, cancellationToken);
+            response.EnsureSuccessStatusCode();
+            var page = (await response.Content.ReadFromJsonAsync<Page<MessageResponse>>(WorkerJson.Contract, cancellationToken))!;
+            found.UnionWith(page.Items.Select(m => m.Seq));
+            if (page.NextCursor is null || page.Items.Count == 0 || page.Items[^1].Seq >= lastSeq)
+            {
+                return found;
+            }
+
+            uri = $"/api/v1/conversations/{conversationId}/messages?cursor={Uri.EscapeDataString(page.NextCursor)}&limit={PageLimit.Max}";
+        }
+    }
+
+    private void OnMessageReceived(Client client, MessageResponse message)
+    {
+        var received = client.Received(message.ConversationId);
+        lock (received)
+        {
+            received.Add(message.Seq);
+        }
+
+        if (MessageBody.TryRead(message.Body, out var step, out var latency))
+        {
+            var counter = _steps.GetOrAdd(step, _ => new StepCounter());
+            Interlocked.Increment(ref counter.Count);
+            counter.Latency.Record((long)latency.TotalMicroseconds);
+        }
+    }
+
+    private void Emit(WorkerEvent workerEvent)
+    {
+        var line = JsonSerializer.Serialize(workerEvent, WorkerJson.Options);
+        lock (_output)
+        {
+            Console.Out.WriteLine(line);
+            Console.Out.Flush();
+        }
+    }
+
+    private static string Describe(Exception exception) =>
+        $"{exception.GetType().Name}: {exception.Message}" is var text && text.Length > 160 ? text[..160] : text;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Parallel.ForEachAsync(_clients, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (client, _) => await client.DisposeAsync());
+        foreach (var sockets in _sockets)
+        {
+            sockets.Dispose();
+        }
+
+        _api.Dispose();
+    }
+
+    private sealed class StepCounter
+    {
+        public long Count;
+
+        public LatencyHistogram Latency { get; } = new();
+    }
+
+    /// <summary>One user: their hub connection and what it received.</summary>
+    private sealed class Client(WorkerUser user) : IAsyncDisposable
+    {
+        private readonly ConcurrentDictionary<Guid, SeqSet> _received = new();
+        private bool _ready;
+
+        public WorkerUser User { get; } = user;
+
+        public HubConnection? Connection { get; private set; }
+
+        public SeqSet Received(Guid conversationId) => _received.GetOrAdd(conversationId, _ => new SeqSet());
+
+        /// <summary>Connects and waits until the server has joined the connection to its groups; the error when it could not.</summary>
+        public async Task<string?> ConnectAsync(Worker worker, LoopbackWebSockets sockets, CancellationToken cancellationToken)
+        {
+            var realtime = worker._plan.Realtime[User.Index % worker._plan.Realtime.Count];
+            var builder = new HubConnectionBuilder().WithUrl(
+                new Uri(realtime, $"/hubs/chat?access_token={Uri.EscapeDataString(User.AccessToken)}"),
+                options =>
+                {
+                    options.Transports = HttpTransportType.WebSockets;
+                    options.SkipNegotiation = true;
+                    options.WebSocketFactory = (context, ct) => sockets.ConnectAsync(context.Uri, ct);
+                });
+            if (worker._plan.Protocol == "messagepack")
+            {
+                builder.AddMessagePackProtocol(options => options.SerializerOptions = ContractMessagePackResolver.Options);
+            }
+            else
+            {
+                builder.AddJsonProtocol(options => ContractJson.Apply(options.PayloadSerializerOptions));
+            }
+
+            Connection = builder.Build();
+            Connection.On<MessageResponse>("MessageReceived", message => worker.OnMessageReceived(this, message));
+            Connection.Closed += _ =>
+            {
+                if (_ready)
+                {
+                    Interlocked.Increment(ref worker._dropped);
+                }
+
+                return Task.CompletedTask;
+            };
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(OperationTimeout);
+            try
+            {
+                await Connection.StartAsync(timeout.Token);
+                // The handshake returns before the server joined the groups; its first invocation runs after that.
+                await Connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", Array.Empty<Guid>(), timeout.Token);
+                _ready = true;
+                return null;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return Describe(exception);
+            }
+        }
+
+        public async Task<string?> SendAsync(Worker worker, string via, Guid conversationId, string body, CancellationToken cancellationToken)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(OperationTimeout);
+            try
+            {
+                if (via == "hub")
+                {
+                    await Connection!.InvokeAsync<MessageResponse>("SendMessage", conversationId, Guid.NewGuid(), body, null, timeout.Token);
+                    return null;
+                }
+
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/conversations/{conversationId}/messages")
+                {
+                    Content = JsonContent.Create(new SendMessageRequest(Guid.NewGuid(), body, null), options: WorkerJson.Contract),
+                };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", User.AccessToken);
+                using var response = await worker._api.SendAsync(request, timeout.Token);
+                return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return Describe(exception);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _ready = false;
+            if (Connection is not null)
+            {
+                await Connection.DisposeAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using SocialChat.Data.Common;
+using SocialChat.LoadTest.Reporting;
+
+namespace SocialChat.LoadTest.Fleet;
+
+/// <summary>
+/// What a worker process is given: its users (with tokens and conversations), where to connect them and
+/// from which source addresses. Written to a file by the coordinator, read once by the worker.
+/// </summary>
+internal sealed record WorkerPlan(
+    int Index,
+    Uri Api,
+    IReadOnlyList<Uri> Realtime,
+    IReadOnlyList<string> SourceAddresses,
+    string Protocol,
+    int ConnectConcurrency,
+    TimeSpan MaxRunTime,
+    IReadOnlyList<WorkerUser> Users,
+    IReadOnlyDictionary<Guid, int> ConversationSizes);
+
+internal sealed record WorkerUser(int Index, Guid Id, string AccessToken, IReadOnlyList<Guid> Conversations);
+
+/// <summary>Coordinator → worker, one JSON line on stdin each. Kinds: connect, send, report, catchup, stop.</summary>
+internal sealed record WorkerCommand(string Kind, int Step = 0, double Rate = 0, double Seconds = 0, string Via = "hub", Dictionary<Guid, long>? LastSeqs = null);
+
+/// <summary>Worker → coordinator, one JSON line on stdout each. Kinds: progress, connected, sent, received, caughtup, failed.</summary>
+internal sealed record WorkerEvent(
+    string Kind,
+    int Worker,
+    int Connected = 0,
+    int Failed = 0,
+    int Dropped = 0,
+    double Seconds = 0,
+    Dictionary<string, int>? Errors = null,
+    int Step = 0,
+    long Sent = 0,
+    long Acked = 0,
+    long ExpectedDeliveries = 0,
+    LatencyHistogram? AckLatency = null,
+    Dictionary<int, StepDeliveries>? Deliveries = null,
+    long Delivered = 0,
+    long CaughtUp = 0,
+    long Missing = 0);
+
+/// <summary>What the worker's connections received of one step's messages.</summary>
+internal sealed record StepDeliveries(long Count, LatencyHistogram Latency);
+
+internal static class WorkerJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The public contract's JSON, for what the tool sends to and reads from the Api.</summary>
+    public static readonly JsonSerializerOptions Contract = CreateContract();
+
+    private static JsonSerializerOptions CreateContract()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        ContractJson.Apply(options);
+        return options;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace SocialChat.LoadTest.Reporting;
+
+internal sealed record ConnectReport(
+    int Users,
+    int Workers,
+    int RealtimeProcesses,
+    int Connected,
+    int Failed,
+    int Dropped,
+    double ConnectSeconds,
+    double ConnectsPerSecond,
+    Dictionary<string, int> Errors,
+    IReadOnlyList<ProcessMemory> MemoryBefore,
+    IReadOnlyList<ProcessMemory> MemoryAfter,
+    double RssKiBPerConnection);
+
+internal sealed record StepReport(
+    int Step,
+    double Rate,
+    double Seconds,
+    long Sent,
+    long Acked,
+    long ExpectedDeliveries,
+    long Deliveries,
+    double DeliveriesPerSecond,
+    LatencySummary Latency,
+    LatencySummary AckLatency,
+    Dictionary<string, int> Errors);
+
+internal sealed record ChatReport(
+    int Users,
+    int Workers,
+    int Conversations,
+    string Via,
+    int Connected,
+    int Failed,
+    IReadOnlyList<StepReport> Steps,
+    long Sent,
+    long Acked,
+    long Committed,
+    long Expected,
+    long Delivered,
+    long CaughtUp,
+    long Lost,
+    StepReport? BestSustained,
+    string? StoppedBecause);
+
+internal sealed record OperationReport(long Count, long Ok, double OkPerSecond, LatencySummary Latency, Dictionary<string, int> Errors);
+
+internal sealed record ApiReport(int Users, int Conversations, double Rate, double Seconds, OperationReport Reads, OperationReport Sends);
+
+/// <summary>Writes a report as JSON (for scripts and tests) and as a table (for people).</summary>
+internal static class ReportWriter
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static async Task WriteAsync<T>(T report, string? path, string title, IEnumerable<(string Name, object? Value)> rows)
+    {
+        if (path is not null)
+        {
+            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, Json));
+        }
+
+        var table = new Table().Title(title).AddColumn("measure").AddColumn("value");
+        foreach (var (name, value) in rows)
+        {
+            table.AddRow(Markup.Escape(name), Markup.Escape(Format(value)));
+        }
+
+        AnsiConsole.Write(table);
+    }
+
+    public static string Format(object? value) => value switch
+    {
+        double d => d.ToString("N1", CultureInfo.InvariantCulture),
+        long or int => string.Format(CultureInfo.InvariantCulture, "{0:N0}", value),
+        LatencySummary l => string.Create(CultureInfo.InvariantCulture, $"p50 {l.P50Ms:F1} · p90 {l.P90Ms:F1} · p99 {l.P99Ms:F1} · max {l.MaxMs:F1} ms ({l.Count:N0})"),
+        IDictionary<string, int> errors => errors.Count == 0 ? "none" : string.Join("; ", errors.Select(e => $"{e.Value}× {e.Key}")),
+        null => "",
+        _ => value.ToString() ?? "",
+    };
+}

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using SocialChat.LoadTest.Fleet;
+using SocialChat.LoadTest.Reporting;
+using SocialChat.LoadTest.Seeding;
+using SocialChat.LoadTest.Target;
+
+namespace SocialChat.LoadTest.Scenarios;
+
+/// <summary>
+/// G groups of K members and D direct pairs, every member connected; members send at a fixed total rate for a
+/// bounded time (or, with --ramp, at rising rates until p99 passes the limit). Every delivery is accounted for:
+/// delivered live + caught up over REST must equal each conversation's committed messages × its members.
+/// </summary>
+internal static class ChatScenario
+{
+    /// <summary>The hub allows 10 sends/s per connection and the Api 600/min per user: stay under both.</summary>
+    private const double PerSenderCeiling = 9;
+
+    public static async Task<int> RunAsync(LoadTestOptions options, CancellationToken cancellationToken)
+    {
+        Loopback.RequireTargets(options);
+        await using var seeder = new Seeder(options);
+        var seed = await seeder.SeedAsync(options.Users, options.Groups, options.GroupSize, options.Directs, historyPerConversation: 0, new Progress<string>(ProgressView.Line), cancellationToken);
+        await using var fleet = await WorkerFleet.StartAsync(options, seed);
+        var connected = await ConnectScenario.ConnectAllAsync(fleet, options.Users, cancellationToken);
+
+        var sendersPerWorker = fleet.Plans.Select(p => p.Users.Count(u => u.Conversations.Count > 0)).ToArray();
+        var senders = Math.Max(1, sendersPerWorker.Sum());
+        var steps = new List<StepReport>();
+        StepReport? best = null;
+        string? stoppedBecause = null;
+        var rate = options.Rate;
+        for (var step = 1; step <= (options.Ramp ? options.RampSteps : 1); step++)
+        {
+            if (rate / senders > PerSenderCeiling)
+            {
+                stoppedBecause = $"{rate:N0}/s would be {rate / senders:F1}/s per sender, past the per-connection send limit: seed more users";
+                break;
+            }
+
+            var result = await RunStepAsync(fleet, options, step, rate, sendersPerWorker, senders, cancellationToken);
+            steps.Add(result);
+            ProgressView.Line($"step {step}: {rate:N0} msg/s → {result.DeliveriesPerSecond:N0} deliveries/s, {ReportWriter.Format(result.Latency)}");
+            if (result.Latency.P99Ms > options.P99LimitMs || result.Acked < result.Sent)
+            {
+                stoppedBecause = result.Acked < result.Sent ? $"step {step}: {result.Sent - result.Acked} sends failed" : $"step {step}: p99 {result.Latency.P99Ms:F1} ms passed {options.P99LimitMs} ms";
+                break;
+            }
+
+            best = result;
+            rate *= options.RampFactor;
+        }
+
+        var lastSeqs = await seeder.LastSeqsAsync(seed.Conversations.Select(c => c.Id), cancellationToken);
+        await fleet.SendAsync(new WorkerCommand("catchup", LastSeqs: lastSeqs));
+        var caughtUp = await fleet.CollectAsync("caughtup", cancellationToken);
+        var expected = seed.Conversations.Sum(c => lastSeqs.GetValueOrDefault(c.Id) * c.Members.Length);
+        var delivered = caughtUp.Sum(e => e.Delivered);
+        var recovered = caughtUp.Sum(e => e.CaughtUp);
+        var report = new ChatReport(
+            options.Users,
+            fleet.Count,
+            seed.Conversations.Count,
+            options.Via,
+            connected.Sum(e => e.Connected),
+            connected.Sum(e => e.Failed),
+            steps,
+            steps.Sum(s => s.Sent),
+            steps.Sum(s => s.Acked),
+            lastSeqs.Values.Sum(),
+            expected,
+            delivered,
+            recovered,
+            expected - delivered - recovered,
+            options.Ramp ? best : null,
+            stoppedBecause);
+
+        var rows = new List<(string, object?)>
+        {
+            ("members connected", $"{report.Connected:N0} of {report.Users:N0} ({report.Failed} failed), {report.Workers} workers"),
+            ("conversations", $"{options.Groups} groups of {options.GroupSize}, {options.Directs} direct"),
+            ("sent via " + report.Via, $"{report.Sent:N0} sent, {report.Acked:N0} acknowledged, {report.Committed:N0} committed"),
+            ("deliveries", $"{report.Expected:N0} expected = {report.Delivered:N0} live + {report.CaughtUp:N0} caught up + {report.Lost:N0} lost"),
+        };
+        rows.AddRange(steps.Select(s => ($"step {s.Step}: {s.Rate:N0} msg/s × {s.Seconds:F0} s", (object?)$"{s.DeliveriesPerSecond:N0} deliveries/s, {ReportWriter.Format(s.Latency)}")));
+        if (options.Ramp)
+        {
+            rows.Add(("highest sustained (p99 ≤ limit)", best is null ? "none" : $"{best.Rate:N0} msg/s, {best.DeliveriesPerSecond:N0} deliveries/s"));
+            rows.Add(("stopped because", stoppedBecause ?? $"{options.RampSteps} steps done"));
+        }
+
+        await ReportWriter.WriteAsync(report, options.Report, "chat", rows);
+        return report.Lost == 0 ? 0 : 1;
+    }
+
+    private static async Task<StepReport> RunStepAsync(WorkerFleet fleet, LoadTestOptions options, int step, double rate, int[] sendersPerWorker, int senders, CancellationToken cancellationToken)
+    {
+        await fleet.SendAsync(plan => new WorkerCommand("send", step, rate * sendersPerWorker[plan.Index] / senders, options.Duration, options.Via));
+        var sent = await ProgressView.RunAsync($"step {step}: sending {rate:N0}/s", options.Duration, async update =>
+        {
+            var stopwatch = Stopwatch.StartNew();
+            using var ticker = new Timer(_ => update(Math.Min(options.Duration, stopwatch.Elapsed.TotalSeconds), $"{stopwatch.Elapsed.TotalSeconds:F0} s"), null, 500, 500);
+            return await fleet.CollectAsync("sent", cancellationToken);
+        });
+        var expected = sent.Sum(e => e.ExpectedDeliveries);
+
+        // Deliveries still in flight when the senders stop are counted: wait until they stop arriving.
+        var drain = Stopwatch.StartNew();
+        long previous = -1, delivered = 0;
+        IReadOnlyList<WorkerEvent> received;
+        while (true)
+        {
+            await fleet.SendAsync(new WorkerCommand("report"));
+            received = await fleet.CollectAsync("received", cancellationToken);
+            delivered = received.Sum(e => e.Deliveries?.GetValueOrDefault(step)?.Count ?? 0);
+            if (delivered >= expected || delivered == previous || drain.Elapsed.TotalSeconds > options.Drain)
+            {
+                break;
+            }
+
+            previous = delivered;
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+
+        var latency = new LatencyHistogram();
+        foreach (var deliveries in received.Select(e => e.Deliveries?.GetValueOrDefault(step)).OfType<StepDeliveries>())
+        {
+            latency.Add(deliveries.Latency);
+        }
+
+        var ackLatency = new LatencyHistogram();
+        foreach (var workerEvent in sent)
+        {
+            ackLatency.Add(workerEvent.AckLatency!);
+        }
+
+        var seconds = sent.Max(e => e.Seconds);
+        return new StepReport(step, rate, seconds, sent.Sum(e => e.Sent), sent.Sum(e => e.Acked), expected, delivered,
+            delivered / Math.Max(seconds, 0.001), latency.Summary(), ackLatency.Summary(), ConnectScenario.MergeErrors(sent));
+    }
+}

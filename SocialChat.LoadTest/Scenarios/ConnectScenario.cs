@@ -1,0 +1,75 @@
+using SocialChat.LoadTest.Fleet;
+using SocialChat.LoadTest.Reporting;
+using SocialChat.LoadTest.Seeding;
+using SocialChat.LoadTest.Target;
+
+namespace SocialChat.LoadTest.Scenarios;
+
+/// <summary>
+/// N idle authenticated hub connections over WebSockets, spread over the Realtime URLs and worker processes:
+/// connect rate, failures, and the Realtime processes' resident memory per connection.
+/// </summary>
+internal static class ConnectScenario
+{
+    public static async Task<int> RunAsync(LoadTestOptions options, CancellationToken cancellationToken)
+    {
+        Loopback.RequireTargets(options);
+        var realtimePids = ServerMemory.RealtimeProcesses(options);
+        await using var seeder = new Seeder(options);
+        // No conversations: what is measured is the cost of a connection itself.
+        var seed = await seeder.SeedAsync(options.Users, groups: 0, options.GroupSize, directs: 0, historyPerConversation: 0, new Progress<string>(ProgressView.Line), cancellationToken);
+        var before = ServerMemory.Sample(realtimePids);
+
+        await using var fleet = await WorkerFleet.StartAsync(options, seed);
+        var connected = await ConnectAllAsync(fleet, options.Users, cancellationToken);
+
+        ProgressView.Line($"holding {connected.Sum(e => e.Connected):N0} connections for {options.Hold} s");
+        await Task.Delay(TimeSpan.FromSeconds(options.Hold), cancellationToken);
+        var after = ServerMemory.Sample(realtimePids);
+        await fleet.SendAsync(new WorkerCommand("report"));
+        var received = await fleet.CollectAsync("received", cancellationToken);
+
+        var count = connected.Sum(e => e.Connected);
+        var seconds = connected.Max(e => e.Seconds);
+        var rssGrowth = after.Sum(m => m.RssKiB) - before.Sum(m => m.RssKiB);
+        var report = new ConnectReport(
+            options.Users,
+            fleet.Count,
+            realtimePids.Count,
+            count,
+            connected.Sum(e => e.Failed),
+            received.Sum(e => e.Dropped),
+            seconds,
+            count / Math.Max(seconds, 0.001),
+            MergeErrors(connected),
+            before,
+            after,
+            count == 0 ? 0 : (double)rssGrowth / count);
+        await ReportWriter.WriteAsync(report, options.Report, "connect", [
+            ("connections", $"{report.Connected:N0} of {report.Users:N0} ({report.Workers} workers → {report.RealtimeProcesses} Realtime processes)"),
+            ("failed / dropped", $"{report.Failed} / {report.Dropped}"),
+            ("connect time", $"{report.ConnectSeconds:F1} s ({report.ConnectsPerSecond:N0}/s)"),
+            ("Realtime RSS before → after", $"{before.Sum(m => m.RssKiB) / 1024.0:N0} → {after.Sum(m => m.RssKiB) / 1024.0:N0} MiB"),
+            ("RSS per connection", $"{report.RssKiBPerConnection:F1} KiB"),
+            ("errors", report.Errors),
+        ]);
+        return report.Failed == 0 && report.Dropped == 0 ? 0 : 1;
+    }
+
+    /// <summary>Connects every worker's users, with a live count, and returns each worker's "connected" answer.</summary>
+    public static Task<IReadOnlyList<WorkerEvent>> ConnectAllAsync(WorkerFleet fleet, int users, CancellationToken cancellationToken) =>
+        ProgressView.RunAsync("connecting", users, async update =>
+        {
+            var counts = new Dictionary<int, (int Connected, int Failed)>();
+            await fleet.SendAsync(new WorkerCommand("connect"));
+            return await fleet.CollectAsync("connected", cancellationToken, progress =>
+            {
+                counts[progress.Worker] = (progress.Connected, progress.Failed);
+                var connected = counts.Values.Sum(c => c.Connected);
+                update(connected, $"{connected:N0} connected, {counts.Values.Sum(c => c.Failed):N0} failed");
+            });
+        });
+
+    public static Dictionary<string, int> MergeErrors(IEnumerable<WorkerEvent> events) =>
+        events.SelectMany(e => e.Errors ?? []).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
+}

@@ -1,0 +1,121 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+
+namespace SocialChat.LoadTest.Target;
+
+/// <summary>
+/// Every knob of a run, from the command line (<c>--users 20000 --realtime http://127.0.0.1:5090,…</c>).
+/// Each run is bounded: counts are fixed up front and <see cref="MaxRunTime"/> ends it whatever happens.
+/// </summary>
+internal sealed class LoadTestOptions
+{
+    [Required]
+    public Uri? Api { get; set; }
+
+    /// <summary>Comma-separated hub base URLs; users are spread over them round robin.</summary>
+    public string Realtime { get; set; } = string.Empty;
+
+    /// <summary>Comma-separated pids whose memory is sampled; found from the Realtime URLs' listening ports when empty.</summary>
+    public string RealtimePids { get; set; } = string.Empty;
+
+    [Required]
+    public string Postgres { get; set; } = string.Empty;
+
+    [Required]
+    public string Redis { get; set; } = string.Empty;
+
+    /// <summary>The key the services sign with (<c>Jwt__SigningKey</c>); read from the environment when not given.</summary>
+    [Required, MinLength(32)]
+    public string JwtSigningKey { get; set; } = Environment.GetEnvironmentVariable("Jwt__SigningKey") ?? string.Empty;
+
+    [Range(1, 200_000)]
+    public int Users { get; set; } = 1_000;
+
+    /// <summary>Connections per worker process: a process holds at most 20,000 open files here.</summary>
+    [Range(1, 18_000)]
+    public int PerWorker { get; set; } = 15_000;
+
+    /// <summary>Source addresses per worker (127.0.0.2, .3, …): each gives ~28,000 ephemeral ports.</summary>
+    [Range(1, 64)]
+    public int AddressesPerWorker { get; set; } = 2;
+
+    /// <summary>Connection attempts in flight per worker.</summary>
+    [Range(1, 5_000)]
+    public int ConnectConcurrency { get; set; } = 100;
+
+    /// <summary>"json" or "messagepack".</summary>
+    [RegularExpression("json|messagepack")]
+    public string Protocol { get; set; } = "json";
+
+    /// <summary>connect: seconds to hold the connections open after the last one connected, before memory is sampled.</summary>
+    [Range(0, 600)]
+    public double Hold { get; set; } = 10;
+
+    [Range(0, 100_000)]
+    public int Groups { get; set; } = 10;
+
+    [Range(2, 10_000)]
+    public int GroupSize { get; set; } = 10;
+
+    /// <summary>Direct conversations, between consecutive users.</summary>
+    [Range(0, 100_000)]
+    public int Directs { get; set; } = 10;
+
+    /// <summary>chat: messages per second over the whole fleet; api: requests per second.</summary>
+    [Range(0.1, 1_000_000)]
+    public double Rate { get; set; } = 50;
+
+    /// <summary>Seconds each sending step lasts.</summary>
+    [Range(0.5, 600)]
+    public double Duration { get; set; } = 10;
+
+    /// <summary>"hub" (SendMessage on the connection) or "rest" (POST …/messages on the Api).</summary>
+    [RegularExpression("hub|rest")]
+    public string Via { get; set; } = "hub";
+
+    /// <summary>chat: multiply the rate by <see cref="RampFactor"/> after every step until p99 passes <see cref="P99LimitMs"/>.</summary>
+    public bool Ramp { get; set; }
+
+    [Range(1.05, 10)]
+    public double RampFactor { get; set; } = 1.5;
+
+    [Range(1, 100)]
+    public int RampSteps { get; set; } = 12;
+
+    [Range(1, 10_000)]
+    public double P99LimitMs { get; set; } = 100;
+
+    /// <summary>Seconds to wait for deliveries to stop arriving after a step (at most).</summary>
+    [Range(0.5, 120)]
+    public double Drain { get; set; } = 10;
+
+    /// <summary>api: the share of requests that read history; the rest send.</summary>
+    [Range(0, 1)]
+    public double ReadShare { get; set; } = 0.8;
+
+    /// <summary>api: messages seeded into every conversation so that history reads read something.</summary>
+    [Range(0, 10_000)]
+    public int History { get; set; } = 50;
+
+    /// <summary>Where the JSON report goes (besides the table on the console).</summary>
+    public string? Report { get; set; }
+
+    [Range(typeof(TimeSpan), "00:00:10", "02:00:00")]
+    public TimeSpan MaxRunTime { get; set; } = TimeSpan.FromMinutes(15);
+
+    public IReadOnlyList<Uri> RealtimeUrls =>
+        [.. Realtime.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(u => new Uri(u))];
+
+    /// <summary>--per-worker → PerWorker, and so on for every option.</summary>
+    public static Dictionary<string, string> SwitchMappings() =>
+        typeof(LoadTestOptions).GetProperties().Where(p => p.CanWrite).ToDictionary(
+            p => "--" + string.Concat(p.Name.Select((c, i) => char.IsUpper(c) && i > 0 ? $"-{char.ToLowerInvariant(c)}" : $"{char.ToLowerInvariant(c)}")),
+            p => p.Name);
+
+    public static LoadTestOptions From(IConfiguration settings)
+    {
+        var options = settings.Get<LoadTestOptions>() ?? new LoadTestOptions();
+        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
+        return options;
+    }
+}

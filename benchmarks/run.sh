@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Starts SocialChat for a benchmark, runs one load-tool scenario against it, and stops everything it started.
+#
+#   benchmarks/run.sh [--replicas N] <connect|chat|api> [load tool options…]
+#
+# The app host brings up PostgreSQL, Redis, the Worker, the Api and Realtime ×2 (Release build, free ports,
+# state in .state-bench/); with --replicas N > 2 this script starts Realtime replicas 2…N-1 itself, with the
+# same environment as replica 0 on ports of their own. Limits it raises for the run (this shell only):
+# open files up to the hard limit (20,000 here). The ephemeral port range is left as it is: the load tool
+# spreads its connections over source addresses 127.0.0.2, .3, … instead (BENCHMARKS.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+replicas=2
+if [[ "${1:-}" == "--replicas" ]]; then replicas=$2; shift 2; fi
+scenario=${1:?usage: benchmarks/run.sh [--replicas N] <connect|chat|api> [options]}; shift
+
+ulimit -n "$(ulimit -Hn)"
+command -v jq >/dev/null || apt-get install -y jq
+scripts/install-prerequisites.sh >/dev/null
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+state=${BENCH_STATE_DIR:-$PWD/.state-bench}
+mkdir -p "$state"
+api_port=$(free_port); realtime_port=$(free_port); dashboard_port=$(free_port)
+
+# BENCH_NO_BUILD=1 reuses the last Release build (repeated runs on a busy machine).
+[[ "${BENCH_NO_BUILD:-}" == 1 ]] || echo "building (Release)…"
+[[ "${BENCH_NO_BUILD:-}" == 1 ]] || for project in SocialChat.AppHost SocialChat.Worker SocialChat.Api SocialChat.Realtime SocialChat.LoadTest; do
+  dotnet build -c Release "$project" -v quiet -nologo >/dev/null
+done
+
+extra_pids=()
+cleanup() {
+  for pid in "${extra_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  [[ -n "${apphost:-}" ]] && kill -TERM "$apphost" 2>/dev/null && wait "$apphost" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+dotnet run -c Release --no-build --project SocialChat.AppHost -- \
+  --port "api=$api_port" --port "realtime=$realtime_port" --port "dashboard=$dashboard_port" --state-dir "$state" \
+  >"$state/apphost.log" 2>&1 &
+apphost=$!
+
+resources() { curl -sf "http://127.0.0.1:$dashboard_port/api/resources" || echo '[]'; }
+echo "starting the system (log: $state/apphost.log)…"
+for _ in $(seq 1 180); do
+  healthy=$(resources | jq '[.[] | select(.resourceType == "Project" and .state == "Running" and (.health == "Healthy" or .health == 2))] | length')
+  [[ "$healthy" -ge 4 ]] && break
+  kill -0 "$apphost" 2>/dev/null || { tail -n 30 "$state/apphost.log"; exit 1; }
+  sleep 1
+done
+[[ "$healthy" -ge 4 ]] || { echo "the system did not become healthy in 3 minutes"; exit 1; }
+
+realtime0=$(resources | jq -r '.[] | select(.name == "realtime-0") | .pid')
+env_of() { tr '\0' '\n' </proc/"$realtime0"/environ | sed -n "s/^$1=//p"; }
+realtime_urls="http://127.0.0.1:$realtime_port,http://127.0.0.1:$((realtime_port + 1))"
+
+# Replicas past the app host's two: the same program and environment as replica 0, a port and instance id of their own.
+mapfile -d '' environment </proc/"$realtime0"/environ
+for replica in $(seq 2 $((replicas - 1))); do
+  port=$(free_port)
+  (cd SocialChat.Realtime && exec env -i "${environment[@]}" ASPNETCORE_URLS="http://127.0.0.1:$port" \
+    OTEL_RESOURCE_ATTRIBUTES="service.instance.id=realtime-$replica" \
+    dotnet bin/Release/net10.0/SocialChat.Realtime.dll >"$state/realtime-$replica.log" 2>&1) &
+  extra_pids+=($!)
+  realtime_urls+=",http://127.0.0.1:$port"
+  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
+done
+
+echo "Realtime: $realtime_urls"
+dotnet SocialChat.LoadTest/bin/Release/net10.0/SocialChat.LoadTest.dll "$scenario" \
+  --api "http://127.0.0.1:$api_port" --realtime "$realtime_urls" \
+  --postgres "$(env_of ConnectionStrings__socialdb)" --redis "$(env_of ConnectionStrings__cache)" \
+  --jwt-signing-key "$(env_of Jwt__SigningKey)" "$@"
