@@ -47,6 +47,12 @@ public sealed class SocialChatAppFixture : IAsyncLifetime
             {
                 projectBuilder.WithEnvironment(name, value);
             }
+
+            if (project.Name == "realtime")
+            {
+                // Off in production; on here so the tests see the query string (with access_token) this log would print.
+                projectBuilder.WithEnvironment("Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics", "Information");
+            }
         }
 
         var app = await appHost.BuildAsync(timeout.Token);
