@@ -15,6 +15,7 @@ app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseRequestTimeouts();
 
 app.MapDefaultEndpoints();
 app.MapApiReference();

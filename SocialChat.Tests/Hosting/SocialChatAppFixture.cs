@@ -27,6 +27,8 @@ public sealed class SocialChatAppFixture : IAsyncLifetime
         ["RateLimits__AnonymousPermits"] = "100000",
         ["RateLimits__AuthPermits"] = "100000",
         ["Cors__AllowedOrigins__0"] = "https://app.example.test",
+        // A busy test machine can take longer than production's 30 s for a first request; no test waits on this timeout.
+        ["RequestTimeouts__Default"] = "00:05:00",
         // The only trusted proxy is a second loopback address, so a test can speak both as a proxy and as a client.
         ["ForwardedHeaders__KnownProxies__0"] = "127.0.0.2",
     };
