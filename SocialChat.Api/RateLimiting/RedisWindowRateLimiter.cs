@@ -41,7 +41,7 @@ internal sealed class RedisWindowRateLimiter(IConnectionMultiplexer redis, strin
             var remaining = TimeSpan.FromMilliseconds(Math.Max(0, (long)result[1]));
             return count <= permits ? Lease.Granted : Lease.Refused(remaining);
         }
-        catch (RedisException)
+        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
         {
             return await _fallback.AcquireAsync(permitCount, cancellationToken);
         }

@@ -30,7 +30,7 @@ public sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginThr
 
             return await database.KeyTimeToLiveAsync(key) ?? Window;
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
         {
             logger.LogWarning(exception, "Login throttle unavailable: Redis is down");
             return null;
@@ -48,7 +48,7 @@ public sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginThr
                 await database.KeyExpireAsync(key, Window);
             }
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
         {
             logger.LogWarning(exception, "Could not count a failed login: Redis is down");
         }

@@ -37,7 +37,7 @@ public sealed class SessionStore(
                 return cached == userId.ToString("N");
             }
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
         {
             // Redis is a cache here: answer from PostgreSQL rather than refuse every request.
             logger.LogWarning(exception, "Session check fell back to PostgreSQL: Redis is unavailable");
@@ -72,7 +72,7 @@ public sealed class SessionStore(
         {
             await redis.GetSubscriber().PublishAsync(RevokedChannel, sessionId.ToString("N"));
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
         {
             logger.LogWarning(exception, "Could not announce the revocation of session {SessionId}; its hub connections close at their next check", sessionId);
         }
@@ -110,7 +110,7 @@ public sealed class SessionStore(
                 }
             }
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
         {
             logger.LogWarning(exception, "Could not cache session {SessionId}; PostgreSQL stays the answer", sessionId);
         }
