@@ -3,9 +3,11 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
 builder.AddCorsAllowList();
+builder.AddTrustedProxies();
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();
 app.UseSecurityHeaders();
 app.UseWebClient();
 app.UseExceptionHandler();
@@ -14,6 +16,7 @@ app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseRequestTimeouts();
 
 app.MapDefaultEndpoints();
 app.MapApiReference();

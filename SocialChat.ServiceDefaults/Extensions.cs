@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -36,10 +37,13 @@ public static class Extensions
 
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        builder.Logging.AddConsole(console => console.FormatterName = RedactingConsoleFormatter.FormatterName)
+            .AddConsoleFormatter<RedactingConsoleFormatter, ConsoleFormatterOptions>();
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
             logging.IncludeScopes = true;
+            logging.AddProcessor(new RedactingLogProcessor());
         });
 
         builder.Services.AddOpenTelemetry()
@@ -60,7 +64,8 @@ public static class Extensions
                 .AddNpgsql()
                 // The multiplexer AddRedisClient registers, found in the container. Only commands inside a request
                 // or an operation: presence heartbeats and sweeps, every second on their own, would drown the rest.
-                .AddRedisInstrumentation(options => options.Filter = command => command.ParentActivity is not null));
+                .AddRedisInstrumentation(options => options.Filter = command => command.ParentActivity is not null)
+                .AddProcessor(new RedactingActivityProcessor()));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

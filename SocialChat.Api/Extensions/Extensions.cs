@@ -19,6 +19,7 @@ internal static class Extensions
         builder.AddSocialChatData();
         builder.AddSocialChatAuthentication();
         builder.AddApiRateLimiting();
+        builder.AddApiRequestTimeouts();
 
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         builder.Services.AddSingleton<LoginThrottle>();
@@ -31,7 +32,8 @@ internal static class Extensions
         builder.Services.AddScoped<SocialChat.Data.Messages.Messages>();
         builder.Services.AddScoped<Notifier>();
 
-        // Kestrel's own loader reads endpoints, not limits: bind Kestrel:Limits (request body size and friends) here.
+        // Kestrel's own loader reads endpoints, not limits: bind Kestrel:Limits (body and header sizes, minimum data
+        // rates for slow clients) here; Kestrel refuses an out-of-range value when it is bound, before the Api serves.
         builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
         builder.Services.ConfigureHttpJsonOptions(options => ContractJson.Apply(options.SerializerOptions));
         builder.Services.AddProblemDetails();

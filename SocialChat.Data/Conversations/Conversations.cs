@@ -154,6 +154,11 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
             return DomainError.Invalid.Field("userIds", "Name at least one user to add.");
         }
 
+        if (userIds.Length >= options.Value.MaxGroupMembers)
+        {
+            return DomainError.Invalid.Field("userIds", $"A group has at most {options.Value.MaxGroupMembers} members.");
+        }
+
         if (await UnknownUsersAsync(userIds, cancellationToken) is { Count: > 0 } unknown)
         {
             return DomainError.Invalid.Field("userIds", $"These users do not exist: {string.Join(", ", unknown)}.");

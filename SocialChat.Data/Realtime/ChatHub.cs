@@ -24,6 +24,8 @@ public sealed class ChatHub(
     ConnectionRegistry connections,
     IOptions<PresenceOptions> presenceOptions) : Hub<IChatClient>
 {
+    private const string WatchedUsersKey = "presence:watched";
+
     private Guid UserId => Context.User!.GetUserId();
 
     public override async Task OnConnectedAsync()
@@ -108,11 +110,22 @@ public sealed class ChatHub(
             throw new HubException($"Name between 0 and {presenceOptions.Value.MaxUsersPerQuery} users.");
         }
 
+        // Invocations of one connection run one at a time, so its watched set needs no lock.
+        var watched = Context.Items.TryGetValue(WatchedUsersKey, out var existing) ? (HashSet<Guid>)existing! : [];
+        Context.Items[WatchedUsersKey] = watched;
+        var max = presenceOptions.Value.MaxWatchedUsersPerConnection;
+        if (watched.Count + userIds.Except(watched).Count() > max)
+        {
+            throw new HubException($"A connection watches the presence of at most {max} users; open another connection for more.");
+        }
+
         var visible = await presence.VisibleUsersAsync(UserId, userIds, Context.ConnectionAborted);
         foreach (var userId in visible.Keys)
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, ChatGroups.Presence(userId), Context.ConnectionAborted);
         }
+
+        watched.UnionWith(userIds);
 
         return await presence.StatusOfAsync(userIds, visible);
     }

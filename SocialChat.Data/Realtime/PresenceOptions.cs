@@ -27,4 +27,8 @@ public sealed class PresenceOptions
     /// <summary>How many users one SubscribePresence or presence query may name.</summary>
     [Range(1, 10_000)]
     public int MaxUsersPerQuery { get; set; } = 500;
+
+    /// <summary>How many users' PresenceChanged one hub connection may watch in all, over every SubscribePresence.</summary>
+    [Range(1, 100_000)]
+    public int MaxWatchedUsersPerConnection { get; set; } = 2_000;
 }

@@ -28,6 +28,10 @@ public sealed class SocialChatAppFixture : IAsyncLifetime
         ["RateLimits__AuthPermits"] = "100000",
         // Index 0 on Realtime is the app host's own entry for the web client's origin (the Api).
         ["Cors__AllowedOrigins__1"] = "https://app.example.test",
+        // A busy test machine can take longer than production's 30 s for a first request; no test waits on this timeout.
+        ["RequestTimeouts__Default"] = "00:05:00",
+        // The only trusted proxy is a second loopback address, so a test can speak both as a proxy and as a client.
+        ["ForwardedHeaders__KnownProxies__0"] = "127.0.0.2",
     };
 
     public DistributedApplication App { get; private set; } = null!;
@@ -56,6 +60,12 @@ public sealed class SocialChatAppFixture : IAsyncLifetime
             foreach (var (name, value) in environment)
             {
                 projectBuilder.WithEnvironment(name, value);
+            }
+
+            if (project.Name == "realtime")
+            {
+                // Off in production; on here so the tests see the query string (with access_token) this log would print.
+                projectBuilder.WithEnvironment("Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics", "Information");
             }
         }
 

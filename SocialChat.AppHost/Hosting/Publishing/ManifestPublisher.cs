@@ -120,7 +120,7 @@ internal static class ManifestPublisher
             ["OTEL_DOTNET_EXPERIMENTAL_OTLP_EMIT_EXCEPTION_LOG_ATTRIBUTES"] = "true",
             ["OTEL_DOTNET_EXPERIMENTAL_OTLP_EMIT_EVENT_LOG_ATTRIBUTES"] = "true",
             ["OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY"] = "in_memory",
-            ["ASPNETCORE_FORWARDEDHEADERS_ENABLED"] = "true",
+            ["ForwardedHeaders__KnownProxies__0"] = "127.0.0.1",
             ["HTTP_PORTS"] = $"{{{project.Name}.bindings.http.targetPort}}",
         };
         foreach (var callback in project.AnnotationsOf<EnvironmentCallbackAnnotation>())
