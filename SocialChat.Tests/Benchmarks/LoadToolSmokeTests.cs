@@ -23,7 +23,8 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         Assert.Equal(0, report.Failed);
         Assert.Equal(0, report.Dropped);
         Assert.Equal(2, report.Workers);
-        Assert.Equal([fixture.App.GetProcessId("realtime-0")!.Value, fixture.App.GetProcessId("realtime-1")!.Value], report.MemoryAfter.Select(m => m.Pid).Order());
+        int[] realtimePids = [fixture.App.GetProcessId("realtime-0")!.Value, fixture.App.GetProcessId("realtime-1")!.Value];
+        Assert.Equal(realtimePids.Order(), report.MemoryAfter.Select(m => m.Pid).Order());
         Assert.All(report.MemoryAfter, m => Assert.True(m.RssKiB > 0));
     }
 
