@@ -51,7 +51,9 @@ public static class ClientIntegrations
     /// <summary>
     /// How every Redis client here (the service's own and SignalR's backplane) behaves while Redis is away:
     /// start anyway and reconnect in the background about once a second; while disconnected, fail a command at
-    /// once instead of queueing it; while Redis hangs (connected, not answering), give up after a second. Callers
+    /// once instead of queueing it; while Redis hangs (connected, not answering), give up after the library's 5 s
+    /// (1 s was tried: a burst of 120 hub connects on a 2-core machine then timed out presence and group writes
+    /// while the thread pool grew, failing a fifth of the connects; see RELIABILITY.md). Callers
     /// fall back (sessions to PostgreSQL, rate limits to in-process) or drop what is ephemeral (live events,
     /// typing), so no request or hub call waits on Redis for longer than that.
     /// </summary>
@@ -59,8 +61,8 @@ public static class ClientIntegrations
     {
         configuration.AbortOnConnectFail = false;
         configuration.ConnectTimeout = 2_000;
-        configuration.SyncTimeout = 1_000;
-        configuration.AsyncTimeout = 1_000;
+        configuration.SyncTimeout = 5_000;
+        configuration.AsyncTimeout = 5_000;
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
         configuration.ReconnectRetryPolicy = new ExponentialRetry(deltaBackOffMilliseconds: 500, maxDeltaBackOffMilliseconds: 2_000);
         return configuration;
