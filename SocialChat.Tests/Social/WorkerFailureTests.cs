@@ -34,7 +34,8 @@ public sealed class WorkerFailureTests
 
         foreach (var reader in readers)
         {
-            var feed = await SocialSteps.FeedWhenAsync(reader, f => f.Count >= posts.Count);
+            // A restarted Worker on a busy 2-core CI machine can take well over the usual 15 s to drain the outbox.
+            var feed = await SocialSteps.FeedWhenAsync(reader, f => f.Count >= posts.Count, TimeSpan.FromSeconds(90));
             Assert.Equal(posts.AsEnumerable().Reverse(), feed.Select(p => p.Id));
         }
     }

@@ -27,6 +27,6 @@ public static class SocialSteps
     }
 
     /// <summary>The feed once the Worker has fanned out whatever should be in it.</summary>
-    public static Task<List<PostResponse>> FeedWhenAsync(TestUser user, Func<List<PostResponse>, bool> condition) =>
-        Eventually.HoldsAsync(() => FeedAsync(user), condition);
+    public static Task<List<PostResponse>> FeedWhenAsync(TestUser user, Func<List<PostResponse>, bool> condition, TimeSpan? timeout = null) =>
+        Eventually.HoldsAsync(() => FeedAsync(user), condition, timeout);
 }
