@@ -21,7 +21,8 @@ public static class TransientFailures
         {
             if (current is NpgsqlException { IsTransient: true } || IsRedisOutage(current) || current is TimeoutException
                 // A connection the crash broke, or the database saying it is shutting down or starting up.
-                || current is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow })
+                || current is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow }
+                || IsTransactionOfBrokenConnection(current))
             {
                 return true;
             }
@@ -29,6 +30,14 @@ public static class TransientFailures
 
         return false;
     }
+
+    /// <summary>
+    /// A connection that breaks between two commands of a transaction completes the transaction under it, and
+    /// the next command or the commit then fails with Npgsql's InvalidOperationException ("Transaction is
+    /// already completed"), not with a NpgsqlException: the database went away, nothing was committed.
+    /// </summary>
+    private static bool IsTransactionOfBrokenConnection(Exception exception) =>
+        exception is InvalidOperationException { Source: "Npgsql" } && exception.Message.Contains("completed", StringComparison.Ordinal);
 
     /// <summary>
     /// Redis refused, unreachable, loading its data after a restart, or not answering in time. A timeout is
