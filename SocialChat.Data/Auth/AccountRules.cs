@@ -1,5 +1,6 @@
 using System.Net.Mail;
 using System.Text.RegularExpressions;
+using SocialChat.Data.Common;
 
 namespace SocialChat.Data.Auth;
 
@@ -26,7 +27,7 @@ public static partial class AccountRules
     public static string? CheckEmail(string? email, Dictionary<string, string[]> errors)
     {
         var trimmed = email?.Trim();
-        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxEmailLength
+        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxEmailLength || TextInput.ControlCharacterError(trimmed, "email") is not null
             || !MailAddress.TryCreate(trimmed, out var address) || address.Address != trimmed || !trimmed.Contains('.', StringComparison.Ordinal))
         {
             errors["email"] = ["The email must be a valid address."];
@@ -38,6 +39,12 @@ public static partial class AccountRules
 
     public static string? CheckDisplayName(string? displayName, Dictionary<string, string[]> errors)
     {
+        if (TextInput.ControlCharacterError(displayName, "displayName") is { } refused)
+        {
+            errors["displayName"] = [refused];
+            return null;
+        }
+
         var trimmed = displayName?.Trim();
         if (trimmed is { Length: > MaxDisplayNameLength })
         {

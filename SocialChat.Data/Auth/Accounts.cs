@@ -88,6 +88,15 @@ public sealed class Accounts(
             return DomainError.Invalid.Field("deviceName", $"The device name must be at most {AccountRules.MaxDeviceNameLength} characters.");
         }
 
+        // Such a login names no account; refused before it reaches the throttle's keys or a query.
+        foreach (var (field, text) in new[] { ("login", request.Login), ("deviceName", request.DeviceName) })
+        {
+            if (TextInput.ControlCharacterError(text, field) is { } refused)
+            {
+                return DomainError.Invalid.Field(field, refused);
+            }
+        }
+
         var login = request.Login.Trim();
         if (await loginThrottle.RetryAfterAsync(login, clientAddress) is { } retryAfter)
         {

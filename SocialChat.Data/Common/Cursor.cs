@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace SocialChat.Data.Common;
 
@@ -10,6 +11,14 @@ namespace SocialChat.Data.Common;
 /// </summary>
 public static class Cursor
 {
+    // Every field of a position required and no other accepted: a tampered cursor, or one from another list,
+    // is then a 400 rather than a silently wrong page.
+    private static readonly JsonSerializerOptions Strict = new()
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectRequiredConstructorParameters = true,
+    };
+
     public static string Encode<TPosition>(TPosition position) =>
         Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(position));
 
@@ -23,7 +32,7 @@ public static class Cursor
 
         try
         {
-            position = JsonSerializer.Deserialize<TPosition>(Base64Url.DecodeFromChars(cursor));
+            position = JsonSerializer.Deserialize<TPosition>(Base64Url.DecodeFromChars(cursor), Strict);
             return position is not null;
         }
         catch (Exception exception) when (exception is FormatException or JsonException or NotSupportedException)

@@ -3,13 +3,20 @@ using System.Text;
 namespace SocialChat.Data.Common;
 
 /// <summary>
-/// User-written text (messages, posts, comments): trimmed and NFC-normalised before its length is checked,
-/// so the limit counts what is stored and two spellings of "é" compare equal. Stored as plain text; clients escape.
+/// User-written text. Bodies (messages, posts, comments) are trimmed and NFC-normalised before their length is
+/// checked, so the limit counts what is stored and two spellings of "é" compare equal. Stored as plain text;
+/// clients escape. Every user-written field refuses characters nobody types: they hide text from readers
+/// (U+0000 is not even storable in PostgreSQL), and a lone surrogate is not Unicode at all.
 /// </summary>
 public static class TextInput
 {
     public static Result<string> Normalize(string? text, string field, int maxLength)
     {
+        if (ControlCharacterError(text, field, multiLine: true) is { } refused)
+        {
+            return DomainError.Invalid.Field(field, refused);
+        }
+
         var normalized = (text ?? string.Empty).Trim().Normalize(NormalizationForm.FormC);
         if (normalized.Length == 0)
         {
@@ -22,5 +29,34 @@ public static class TextInput
         }
 
         return normalized;
+    }
+
+    /// <summary>
+    /// The 400 message for text holding a control character (below U+0020 or U+007F) or a lone surrogate, or
+    /// null when it has none. Multi-line text may hold line feeds and tabs; a single line (a title, a name) may not.
+    /// </summary>
+    public static string? ControlCharacterError(string? text, string field, bool multiLine = false)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c) || c == '\u007f' || (c < ' ' && !(multiLine && c is '\n' or '\t')))
+            {
+                return multiLine
+                    ? $"The {field} must not contain control characters other than line feeds and tabs."
+                    : $"The {field} must not contain control characters.";
+            }
+        }
+
+        return null;
     }
 }

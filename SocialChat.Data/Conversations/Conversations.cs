@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -64,13 +63,18 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
 
     public async Task<Result<ConversationResponse>> CreateGroupAsync(Guid ownerId, CreateGroupRequest request, CancellationToken cancellationToken)
     {
-        var title = request.Title?.Trim();
-        if (string.IsNullOrEmpty(title) || title.Length > MaxTitleLength)
+        var title = TitleOf(request.Title);
+        if (!title.IsSuccess)
         {
-            return DomainError.Invalid.Field("title", $"The title must be 1–{MaxTitleLength} characters.");
+            return title.Error;
         }
 
-        var memberIds = (request.MemberIds ?? []).Where(id => id != ownerId).Distinct().ToList();
+        if (request.MemberIds is null)
+        {
+            return DomainError.Invalid.Field("memberIds", "memberIds is required; give [] for a group of one.");
+        }
+
+        var memberIds = request.MemberIds.Where(id => id != ownerId).Distinct().ToList();
         if (memberIds.Count + 1 > options.Value.MaxGroupMembers)
         {
             return DomainError.Invalid.Field("memberIds", $"A group has at most {options.Value.MaxGroupMembers} members.");
@@ -81,7 +85,7 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
             return DomainError.Invalid.Field("memberIds", $"These users do not exist: {string.Join(", ", unknown)}.");
         }
 
-        var conversation = new Conversation { Kind = ConversationKind.Group, Title = title, MemberCount = memberIds.Count + 1 };
+        var conversation = new Conversation { Kind = ConversationKind.Group, Title = title.Value, MemberCount = memberIds.Count + 1 };
         db.Conversations.Add(conversation);
         db.ConversationMembers.Add(new ConversationMember { ConversationId = conversation.Id, UserId = ownerId, Role = MemberRole.Owner });
         db.ConversationMembers.AddRange(memberIds.Select(id => new ConversationMember { ConversationId = conversation.Id, UserId = id, Role = MemberRole.Member }));
@@ -123,10 +127,10 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
 
     public async Task<Result<ConversationResponse>> RenameAsync(Guid userId, Guid conversationId, RenameRequest request, CancellationToken cancellationToken)
     {
-        var title = request.Title?.Trim();
-        if (string.IsNullOrEmpty(title) || title.Length > MaxTitleLength)
+        var title = TitleOf(request.Title);
+        if (!title.IsSuccess)
         {
-            return DomainError.Invalid.Field("title", $"The title must be 1–{MaxTitleLength} characters.");
+            return title.Error;
         }
 
         var access = await GroupAccessAsync(userId, conversationId, MemberRole.Admin, cancellationToken);
@@ -135,7 +139,7 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
             return access;
         }
 
-        await db.Conversations.Where(c => c.Id == conversationId).ExecuteUpdateAsync(s => s.SetProperty(c => c.Title, title), cancellationToken);
+        await db.Conversations.Where(c => c.Id == conversationId).ExecuteUpdateAsync(s => s.SetProperty(c => c.Title, title.Value), cancellationToken);
         await events.ConversationChangedAsync(conversationId, await MemberIdsAsync(conversationId, cancellationToken));
         return await ViewAsync(conversationId, userId, cancellationToken);
     }
@@ -333,9 +337,19 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
     /// <summary>The unique key of the direct conversation between two users; the load tool seeds with it too.</summary>
     public static string DirectKeyOf(Guid a, Guid b) => string.CompareOrdinal(a.ToString(), b.ToString()) < 0 ? $"{a}:{b}" : $"{b}:{a}";
 
-    // Cursor positions: every field required and no other accepted, so a tampered cursor, or one from another
-    // list, is a 400 rather than a silently wrong page.
-    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    private static Result<string> TitleOf(string? title)
+    {
+        if (TextInput.ControlCharacterError(title, "title") is { } refused)
+        {
+            return DomainError.Invalid.Field("title", refused);
+        }
+
+        var trimmed = title?.Trim();
+        return string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxTitleLength
+            ? DomainError.Invalid.Field("title", $"The title must be 1–{MaxTitleLength} characters.")
+            : trimmed;
+    }
+
     private sealed record ActivityPosition
     {
         public required DateTime UpdatedAt { get; init; }
@@ -343,7 +357,6 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
         public required Guid Id { get; init; }
     }
 
-    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
     private sealed record MemberPosition
     {
         public required DateTime JoinedAt { get; init; }

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using SocialChat.Data.Common;
@@ -291,7 +290,6 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events)
     }
 
     /// <summary>Where a history page continues: exactly one of the next page's before or after seq.</summary>
-    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
     private sealed record HistoryPosition
     {
         public long? Before { get; init; }

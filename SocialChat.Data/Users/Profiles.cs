@@ -35,14 +35,18 @@ public static class Profiles
         }
 
         var bio = request.Bio?.Trim();
-        if (bio is { Length: > MaxBioLength })
+        if (TextInput.ControlCharacterError(bio, "bio", multiLine: true) is { } refusedBio)
+        {
+            errors["bio"] = [refusedBio];
+        }
+        else if (bio is { Length: > MaxBioLength })
         {
             errors["bio"] = [$"The bio must be at most {MaxBioLength} characters."];
         }
 
         var avatarUrl = request.AvatarUrl?.Trim();
         if (!string.IsNullOrEmpty(avatarUrl)
-            && (avatarUrl.Length > MaxAvatarUrlLength || !Uri.TryCreate(avatarUrl, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps))
+            && (TextInput.ControlCharacterError(avatarUrl, "avatarUrl") is not null || avatarUrl.Length > MaxAvatarUrlLength || !Uri.TryCreate(avatarUrl, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps))
         {
             errors["avatarUrl"] = ["The avatar URL must be an absolute https URL."];
         }
@@ -80,6 +84,11 @@ public static class Profiles
         if (error is not null)
         {
             return error;
+        }
+
+        if (TextInput.ControlCharacterError(query, "query") is { } refused)
+        {
+            return DomainError.Invalid.Field("query", refused);
         }
 
         var prefix = query?.Trim().ToLowerInvariant();

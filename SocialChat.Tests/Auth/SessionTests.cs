@@ -30,6 +30,19 @@ public sealed class SessionTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_login_or_device_name_with_control_characters_is_a_400_and_starts_no_session()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+
+        var badLogin = await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = $"{user.User.Username}\u0000", password = user.Password });
+        var badDevice = await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = user.Password, deviceName = "phone\u001b" });
+
+        await ProblemAssert.IsValidationProblemAsync(badLogin, "login");
+        await ProblemAssert.IsValidationProblemAsync(badDevice, "deviceName");
+        Assert.Single((await (await user.Client.GetAsync("/api/v1/auth/sessions")).ReadAsync<List<SessionResponse>>()));
+    }
+
+    [Fact]
     public async Task Five_failed_logins_lock_the_account_for_that_address_with_retry_after()
     {
         var user = await TestUser.RegisterAsync(fixture);

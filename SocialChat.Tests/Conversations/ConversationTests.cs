@@ -105,9 +105,26 @@ public sealed class ConversationTests(SocialChatAppFixture fixture)
         await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostJsonAsync("/api/v1/conversations/groups", new { title = " ", memberIds = Array.Empty<Guid>() }), "title");
         await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostJsonAsync("/api/v1/conversations/groups", new { title = new string('t', 101) }), "title");
         await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostJsonAsync("/api/v1/conversations/groups", new { title = "ok", memberIds = new[] { Guid.NewGuid() } }), "memberIds");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostJsonAsync("/api/v1/conversations/groups", new { title = "ok" }), "memberIds");
         await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostJsonAsync("/api/v1/conversations/direct", new { userId = owner.Id }), "userId");
         await ProblemAssert.IsProblemAsync(await owner.Client.PostJsonAsync("/api/v1/conversations/direct", new { userId = Guid.NewGuid() }), HttpStatusCode.NotFound);
         await ProblemAssert.IsProblemAsync(await owner.Client.PostJsonAsync("/api/v1/conversations/direct", new { userId = "not-a-uuid" }), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task A_group_title_with_control_characters_is_refused_and_stores_nothing()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner);
+
+        foreach (var title in new[] { "nul\u0000", "two\nlines", "tab\there", "delete\u007f" })
+        {
+            await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostJsonAsync("/api/v1/conversations/groups", new { title, memberIds = Array.Empty<Guid>() }), "title");
+            await ProblemAssert.IsValidationProblemAsync(await owner.Client.PatchJsonAsync($"/api/v1/conversations/{group.Id}", new { title }), "title");
+        }
+
+        var mine = await (await owner.Client.GetAsync("/api/v1/conversations")).ReadAsync<Page<ConversationResponse>>();
+        Assert.Equal("Test group", Assert.Single(mine.Items).Title);
     }
 
     [Fact]

@@ -20,7 +20,10 @@ public sealed class InputFuzzTests(SocialChatAppFixture fixture)
     private static readonly string[] BadCursors = ["!!!", "eyJ0YW1wZXJlZCI6dHJ1ZX0", "AAAA", new string('A', 2000), "null"];
     private static readonly string[] MalformedBodies = ["{", "[]", "null", "\"text\"", "{\"a\":", "{} {}", "\u0000"];
 
-    [Fact(Skip = "Work in progress, never run: control-character strings are expected to be accepted by TextInput and group titles, which needs a product fix first (issue 10)")]
+    // The fields API.md marks optional (`displayName?`, `replyToSeq?` …): null there is a valid "not given".
+    private static readonly HashSet<string> OptionalFields = ["displayName", "deviceName", "replyToSeq", "bio", "avatarUrl"];
+
+    [Fact]
     public async Task Bad_input_to_every_operation_gets_a_4xx_problem_and_changes_nothing()
     {
         var fuzzer = await TestUser.RegisterAsync(fixture);
@@ -44,6 +47,7 @@ public sealed class InputFuzzTests(SocialChatAppFixture fixture)
         var random = new Random(Seed);
         var summary = new List<string>();
         var failures = new List<string>();
+        var tried = 0;
         foreach (var path in document.RootElement.GetProperty("paths").EnumerateObject())
         {
             foreach (var operation in path.Value.EnumerateObject())
@@ -65,11 +69,12 @@ public sealed class InputFuzzTests(SocialChatAppFixture fixture)
                     }
                 }
 
+                tried += cases.Count;
                 summary.Add($"{operation.Name.ToUpperInvariant()} {path.Name}: {cases.Count} cases");
             }
         }
 
-        TestContext.Current.TestOutputHelper?.WriteLine($"seed {Seed}, {summary.Count} operations:\n{string.Join("\n", summary)}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"seed {Seed}, {summary.Count} operations, {tried} cases:\n{string.Join("\n", summary)}");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         Assert.Equal(before, await StateAsync(fuzzer, group.Id));
     }
@@ -117,7 +122,7 @@ public sealed class InputFuzzTests(SocialChatAppFixture fixture)
 
         foreach (var property in Properties(schema.Value, document))
         {
-            foreach (var bad in WrongValues(property.Value, document).OrderBy(_ => random.Next()).Take(2))
+            foreach (var bad in WrongValues(property.Key, property.Value, document).OrderBy(_ => random.Next()).Take(2))
             {
                 var body = validBody!.DeepClone().AsObject();
                 body[property.Key] = bad;
@@ -127,10 +132,14 @@ public sealed class InputFuzzTests(SocialChatAppFixture fixture)
     }
 
     /// <summary>Values of the wrong type, null, or outside the field's rules; none can be a valid input.</summary>
-    private static IEnumerable<JsonNode?> WrongValues(JsonElement property, JsonElement document)
+    private static IEnumerable<JsonNode?> WrongValues(string name, JsonElement property, JsonElement document)
     {
         var (type, format) = TypeOf(property, document);
-        yield return null;
+        if (!OptionalFields.Contains(name))
+        {
+            yield return null;
+        }
+
         switch (type)
         {
             case "string" when format == "uuid":
@@ -198,7 +207,7 @@ public sealed class InputFuzzTests(SocialChatAppFixture fixture)
                 ("integer" or "number", _) => JsonValue.Create(1),
                 ("array", _) => new JsonArray(),
                 ("boolean", _) => JsonValue.Create(true),
-                _ => JsonValue.Create("fuzz"),
+                _ => JsonValue.Create(name.EndsWith("Url", StringComparison.Ordinal) ? "https://example.com/fuzz.png" : "fuzz"),
             };
         }
 

@@ -1,3 +1,4 @@
+using System.Text;
 using SocialChat.Data.Common;
 using SocialChat.Data.Messages;
 using SocialChat.Tests.Hosting;
@@ -92,6 +93,29 @@ public sealed class MessagingTests(SocialChatAppFixture fixture)
         await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostJsonAsync($"/api/v1/conversations/{group.Id}/messages", new { clientMessageId = Guid.Empty, body = "x" }), "clientMessageId");
         await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostJsonAsync($"/api/v1/conversations/{group.Id}/messages", new { clientMessageId = Guid.NewGuid(), body = "x", replyToSeq = 99 }), "replyToSeq");
         Assert.Equal(2, (await Chat.GetAsync(owner, group.Id)).LastSeq);
+    }
+
+    [Fact]
+    public async Task Control_characters_in_a_body_are_refused_and_store_nothing_but_line_feeds_and_tabs_are_text()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner);
+        var first = await Chat.SendAsync(owner, group.Id, "line 1\n\tline 2");
+
+        foreach (var body in new[] { "nul\u0000", "bell\u0007", "escape\u001b[31m", "carriage\rreturn", "delete\u007f" })
+        {
+            await ProblemAssert.IsValidationProblemAsync(await Chat.PostMessageAsync(owner, group.Id, body), "body");
+            await ProblemAssert.IsValidationProblemAsync(await owner.Client.PatchJsonAsync($"/api/v1/conversations/{group.Id}/messages/1", new { body }), "body");
+        }
+
+        // A serializer would not write a lone surrogate, so this JSON is written by hand.
+        using var loneSurrogate = new StringContent($$"""{"clientMessageId":"{{Guid.NewGuid()}}","body":"half \ud83d"}""", Encoding.UTF8, "application/json");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostAsync($"/api/v1/conversations/{group.Id}/messages", loneSurrogate), "body");
+
+        Assert.Equal("line 1\n\tline 2", first.Body);
+        var history = await Chat.CatchUpAsync(owner, group.Id, after: 0);
+        Assert.Equal(["line 1\n\tline 2"], history.Select(m => m.Body));
+        Assert.Null(history[0].EditedAt);
     }
 
     [Fact]

@@ -64,6 +64,8 @@ public sealed class PostsAndNotificationsTests(SocialChatAppFixture fixture)
         await ProblemAssert.IsValidationProblemAsync(await author.Client.PostJsonAsync($"/api/v1/posts/{post.Id}/comments", new { body = new string('c', 1001) }), "body");
         await ProblemAssert.IsValidationProblemAsync(await author.Client.PostJsonAsync("/api/v1/posts", new { body = new string('p', 2001) }), "body");
         await ProblemAssert.IsValidationProblemAsync(await author.Client.PostJsonAsync("/api/v1/posts", new { body = "  " }), "body");
+        await ProblemAssert.IsValidationProblemAsync(await author.Client.PostJsonAsync("/api/v1/posts", new { body = "bell\u0007" }), "body");
+        await ProblemAssert.IsValidationProblemAsync(await author.Client.PostJsonAsync($"/api/v1/posts/{post.Id}/comments", new { body = "nul\u0000" }), "body");
         await ProblemAssert.IsProblemAsync(await author.Client.PostJsonAsync($"/api/v1/posts/{Guid.NewGuid()}/comments", new { body = "x" }), HttpStatusCode.NotFound);
     }
 

@@ -23,6 +23,23 @@ public sealed class UsersTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task Control_characters_in_a_profile_are_refused_and_change_nothing()
+    {
+        var user = await TestUser.RegisterAsync(fixture, displayName: "Ada");
+
+        var lines = await (await user.Client.PatchJsonAsync("/api/v1/users/me", new { bio = "two\nlines" })).ReadAsync<UserResponse>();
+        var invalid = await user.Client.PatchJsonAsync("/api/v1/users/me", new { displayName = "Ada\u0000", bio = "red \u001b[31m", avatarUrl = "https://example.com/\u0007.png" });
+        var newline = await user.Client.PatchJsonAsync("/api/v1/users/me", new { displayName = "Ada\nLovelace" });
+
+        Assert.Equal("two\nlines", lines.Bio);
+        await ProblemAssert.IsValidationProblemAsync(invalid, "displayName", "bio", "avatarUrl");
+        await ProblemAssert.IsValidationProblemAsync(newline, "displayName");
+        await ProblemAssert.IsValidationProblemAsync(await user.Client.GetAsync($"/api/v1/users?query={Uri.EscapeDataString("a\u0000")}"), "query");
+        var reread = await (await user.Client.GetAsync("/api/v1/users/me")).ReadAsync<UserResponse>();
+        Assert.Equal(("Ada", "two\nlines", (string?)null), (reread.DisplayName, reread.Bio, reread.AvatarUrl));
+    }
+
+    [Fact]
     public async Task An_unknown_user_is_404_and_anonymous_callers_401()
     {
         var user = await TestUser.RegisterAsync(fixture);
