@@ -12,12 +12,14 @@ public static class TextInput
 {
     public static Result<string> Normalize(string? text, string field, int maxLength)
     {
-        if (ControlCharacterError(text, field, multiLine: true) is { } refused)
+        // Keyboards on Windows type "\r\n": a body holds one kind of line break, "\n", whoever typed it.
+        var lines = text?.ReplaceLineEndings("\n");
+        if (ControlCharacterError(lines, field, multiLine: true) is { } refused)
         {
             return DomainError.Invalid.Field(field, refused);
         }
 
-        var normalized = (text ?? string.Empty).Trim().Normalize(NormalizationForm.FormC);
+        var normalized = (lines ?? string.Empty).Trim().Normalize(NormalizationForm.FormC);
         if (normalized.Length == 0)
         {
             return DomainError.Invalid.Field(field, $"The {field} must not be empty.");

@@ -34,7 +34,7 @@ public static class Profiles
             }
         }
 
-        var bio = request.Bio?.Trim();
+        var bio = request.Bio?.ReplaceLineEndings("\n").Trim();
         if (TextInput.ControlCharacterError(bio, "bio", multiLine: true) is { } refusedBio)
         {
             errors["bio"] = [refusedBio];

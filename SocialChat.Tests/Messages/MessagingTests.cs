@@ -96,13 +96,14 @@ public sealed class MessagingTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
-    public async Task Control_characters_in_a_body_are_refused_and_store_nothing_but_line_feeds_and_tabs_are_text()
+    public async Task Control_characters_in_a_body_are_refused_and_store_nothing_but_line_breaks_and_tabs_are_text()
     {
         var owner = await TestUser.RegisterAsync(fixture);
         var group = await Chat.CreateGroupAsync(owner);
         var first = await Chat.SendAsync(owner, group.Id, "line 1\n\tline 2");
+        var typedOnWindows = await Chat.SendAsync(owner, group.Id, "line 1\r\nline 2");
 
-        foreach (var body in new[] { "nul\u0000", "bell\u0007", "escape\u001b[31m", "carriage\rreturn", "delete\u007f" })
+        foreach (var body in new[] { "nul\u0000", "bell\u0007", "escape\u001b[31m", "backspace\bx", "delete\u007f" })
         {
             await ProblemAssert.IsValidationProblemAsync(await Chat.PostMessageAsync(owner, group.Id, body), "body");
             await ProblemAssert.IsValidationProblemAsync(await owner.Client.PatchJsonAsync($"/api/v1/conversations/{group.Id}/messages/1", new { body }), "body");
@@ -113,8 +114,9 @@ public sealed class MessagingTests(SocialChatAppFixture fixture)
         await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostAsync($"/api/v1/conversations/{group.Id}/messages", loneSurrogate), "body");
 
         Assert.Equal("line 1\n\tline 2", first.Body);
+        Assert.Equal("line 1\nline 2", typedOnWindows.Body);
         var history = await Chat.CatchUpAsync(owner, group.Id, after: 0);
-        Assert.Equal(["line 1\n\tline 2"], history.Select(m => m.Body));
+        Assert.Equal(["line 1\n\tline 2", "line 1\nline 2"], history.Select(m => m.Body));
         Assert.Null(history[0].EditedAt);
     }
 
