@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR.Client;
+using SocialChat.Data.Realtime;
+using SocialChat.Tests.Hosting;
+
+namespace SocialChat.Tests.Reliability;
+
+/// <summary>RELIABILITY.md, "A Realtime node restarted under 2,000 connections".</summary>
+[Collection(FaultTests.Collection)]
+public sealed class RestartStormTests(ITestOutputHelper output)
+{
+    private const int Users = 200;
+    private const int ConnectionsPerUser = 10;
+    private const int Connections = Users * ConnectionsPerUser;
+
+    /// <summary>The issue's bounds: everyone back within 30 s of the drop, and no second bringing back more than a tenth of them.</summary>
+    private static readonly TimeSpan AllBackWithin = TimeSpan.FromSeconds(30);
+    private const double MostInOneSecond = 0.10;
+
+    [Fact]
+    public async Task A_realtime_node_restarted_under_2000_connections_gets_them_all_back_within_30_s_spread_out_by_the_jittered_backoff()
+    {
+        await using var app = await SocialChatAppFixture.StartAppAsync();
+        var setup = System.Diagnostics.Stopwatch.StartNew();
+        var users = new ConcurrentBag<TestUser>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, Users), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (_, _) => users.Add(await TestUser.RegisterAsync(app)));
+
+        var node = app.GetEndpoint("realtime", "http", 1);
+        var clients = new ConcurrentBag<HubClient>();
+        var droppedAt = new ConcurrentQueue<DateTime>();
+        var reconnectedAt = new ConcurrentQueue<DateTime>();
+        await Parallel.ForEachAsync(users.SelectMany(user => Enumerable.Repeat(user, ConnectionsPerUser)), new ParallelOptions { MaxDegreeOfParallelism = 32 },
+            async (user, _) =>
+            {
+                var client = await HubClient.ConnectAsync(node, user.AccessToken, reconnect: new JitteredReconnectPolicy());
+                client.Connection.Reconnecting += _ =>
+                {
+                    droppedAt.Enqueue(DateTime.UtcNow);
+                    return Task.CompletedTask;
+                };
+                client.Connection.Reconnected += _ =>
+                {
+                    reconnectedAt.Enqueue(DateTime.UtcNow);
+                    return Task.CompletedTask;
+                };
+                clients.Add(client);
+            });
+        Assert.Equal(Connections, clients.Count(c => c.Connection.State == HubConnectionState.Connected));
+        output.WriteLine($"{Users} users registered and {Connections} connections opened in {setup.Elapsed.TotalSeconds:F0} s");
+
+        try
+        {
+            // A rolling deploy's restart: SIGTERM, the node closes its connections and stops, then starts again.
+            var restartedAt = DateTime.UtcNow;
+            await app.StopInstanceAsync("realtime-1");
+            app.StartInstance("realtime-1");
+            await app.ResourceNotifications.WaitForResourceHealthyAsync("realtime").WaitAsync(TimeSpan.FromSeconds(60));
+            var upAt = DateTime.UtcNow;
+            await Eventually.HoldsAsync(() => Task.FromResult(reconnectedAt.Count), count => count >= Connections, TimeSpan.FromSeconds(60));
+
+            var drop = droppedAt.Min();
+            var seconds = reconnectedAt.GroupBy(at => (int)(at - drop).TotalSeconds).OrderBy(g => g.Key).Select(g => (Second: g.Key, Count: g.Count())).ToList();
+            output.WriteLine($"{Connections} connections; dropped {droppedAt.Count} within {(droppedAt.Max() - drop).TotalSeconds:F1} s of the restart's start " +
+                $"(+{(drop - restartedAt).TotalSeconds:F1} s); node healthy again at +{(upAt - drop).TotalSeconds:F1} s; reconnected {reconnectedAt.Count}, " +
+                $"the last at +{(reconnectedAt.Max() - drop).TotalSeconds:F1} s");
+            output.WriteLine("reconnects per second after the drop: " + string.Join(", ", seconds.Select(s => $"{s.Second}: {s.Count}")));
+
+            Assert.Equal(Connections, droppedAt.Count);
+            Assert.Equal(Connections, reconnectedAt.Count);
+            var closed = clients.Count(c => c.Connection.State != HubConnectionState.Connected);
+            Assert.True(closed == 0, $"{closed} clients are not connected; realtime-1 logged:\n{LoggedFailures.Of(app, ["realtime-1"])}");
+            Assert.True(reconnectedAt.Max() - drop <= AllBackWithin, $"the last client came back {(reconnectedAt.Max() - drop).TotalSeconds:F1} s after the drop");
+            var busiest = seconds.MaxBy(s => s.Count);
+            Assert.True(busiest.Count <= Connections * MostInOneSecond, $"{busiest.Count} clients came back in second {busiest.Second}");
+
+            // The node serves its clients again: each user reads online, and a hub call answers.
+            using var health = app.CreateHttpClient("realtime", "http", 1);
+            Assert.Equal("Healthy", await health.GetStringAsync("/health"));
+            var presence = await clients.First().Connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", users.Select(u => u.Id).Take(100).ToArray());
+            Assert.All(presence, p => Assert.True(p.Online, $"{p.UserId} reads offline while connected"));
+        }
+        finally
+        {
+            await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
+        }
+    }
+}
