@@ -36,6 +36,7 @@ internal static class Extensions
         builder.Services.AddSingleton<UnavailableDependencyFilter>();
 
         builder.Services.AddScoped<MessageOperations>();
+        builder.Services.AddHostedService<ConnectPathWarmUp>();
         builder.Services.AddHostedService<NodeHeartbeat>();
         builder.Services.AddHostedService<SessionRevocationListener>();
     }
@@ -44,6 +45,12 @@ internal static class Extensions
     {
         // WebSockets only: behind nginx's least_conn a connection must be a single request (skipNegotiation),
         // and long polling or server-sent events would need every request to reach the same node.
+        // A stopping node has closed its connections, and one it accepted now would be dropped again a moment later:
+        // it refuses them with a 503, so the client's reconnect policy tries again, on another node or this one restarted.
+        var stopping = app.Lifetime.ApplicationStopping;
+        app.Use((context, next) => stopping.IsCancellationRequested && context.Request.Path.StartsWithSegments("/hubs")
+            ? TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "This node is stopping", detail: "Reconnect; another node or this one restarted will take the connection.").ExecuteAsync(context)
+            : next(context));
         app.MapHub<ChatHub>("/hubs/chat", options => options.Transports = HttpTransportType.WebSockets);
         return app;
     }

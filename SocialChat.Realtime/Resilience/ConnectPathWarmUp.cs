@@ -1,0 +1,32 @@
+using Microsoft.EntityFrameworkCore;
+using SocialChat.Data.Common;
+using SocialChat.Data.Infrastructure;
+using SocialChat.Data.Realtime;
+
+namespace SocialChat.Realtime.Resilience;
+
+/// <summary>
+/// Takes the connect path's first database query and Redis call before the node listens (hosted services start
+/// before the server). A restarted node meets its clients' reconnects at once; cold, its first handshakes all wait
+/// for EF Core to build its model and for the first connections to open, then complete in one burst.
+/// </summary>
+internal sealed class ConnectPathWarmUp(IServiceScopeFactory scopes, PresenceTracker presence, ILogger<ConnectPathWarmUp> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
+            await db.ConversationMembers.Where(m => m.UserId == Guid.Empty).Select(m => m.ConversationId).ToListAsync(cancellationToken);
+            await presence.ConnectionCountAsync(Guid.Empty);
+        }
+        catch (Exception exception) when (TransientFailures.IsTransient(exception))
+        {
+            // A node starts while a dependency is away as it would without the warm-up; its first connects pay.
+            logger.LogWarning("Connect path not warmed up: {Error}", exception.GetBaseException().Message);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
