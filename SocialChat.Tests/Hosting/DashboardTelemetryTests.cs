@@ -20,16 +20,9 @@ public sealed class DashboardTelemetryTests(DashboardTelemetryTests.SystemWithDa
     public async Task A_request_through_the_Api_is_a_trace_with_its_database_call_under_the_request_span()
     {
         var user = await TestUser.RegisterAsync(system.App);
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/users/me");
-        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
-        Assert.Equal(HttpStatusCode.OK, (await user.Client.SendAsync(request)).StatusCode);
+        var (traceId, trace) = await TracedAsync(user, request, HttpStatusCode.OK);
 
-        var trace = await Eventually.HoldsAsync(
-            () => system.GetOrNullAsync<TraceDetail>($"/api/telemetry/traces/{traceId}"),
-            t => t is not null && t.Spans.Any(row => IsDatabaseCall(row.Span)) && t.Spans.Any(row => row.Span.Kind == "Server"), ExportWait);
-
-        Assert.NotNull(trace);
         var requestSpan = Assert.Single(trace.Spans, row => row.Span.Kind == "Server").Span;
         Assert.Equal("api", requestSpan.Resource);
         Assert.Equal("/api/v1/users/me", requestSpan.Attributes["url.path"]);
@@ -53,17 +46,11 @@ public sealed class DashboardTelemetryTests(DashboardTelemetryTests.SystemWithDa
         var sender = await TestUser.RegisterAsync(system.App);
         var reader = await TestUser.RegisterAsync(system.App);
         var direct = await Chat.OpenDirectAsync(sender, reader);
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
         using var send = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/conversations/{direct.Id}/messages")
         {
             Content = JsonContent.Create(new { clientMessageId = Guid.NewGuid(), body = "traced" }),
         };
-        send.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
-        Assert.Equal(HttpStatusCode.Created, (await sender.Client.SendAsync(send)).StatusCode);
-        var trace = await Eventually.HoldsAsync(
-            () => system.GetOrNullAsync<TraceDetail>($"/api/telemetry/traces/{traceId}"),
-            t => t is not null && t.Spans.Any(row => IsDatabaseCall(row.Span)) && t.Spans.Any(row => row.Span.Kind == "Server"), ExportWait);
-        Assert.NotNull(trace);
+        var (traceId, trace) = await TracedAsync(sender, send, HttpStatusCode.Created);
         var requestSpanName = trace.Spans.Single(row => row.Span.Kind == "Server").Span.Name;
 
         await using var chromium = await HeadlessChromium.LaunchAsync(nameof(The_traces_page_lists_a_message_send_and_opens_it_as_a_waterfall_in_a_browser));
@@ -92,6 +79,22 @@ public sealed class DashboardTelemetryTests(DashboardTelemetryTests.SystemWithDa
         await databaseRow.Locator("summary").ClickAsync();
         await Expect(databaseRow.Locator("details")).ToContainTextAsync("postgresql");
         await chromium.ScreenshotAsync(page, "the-send-as-a-waterfall-with-the-database-call-open");
+    }
+
+    /// <summary>
+    /// Sends the request in a trace of the test's own, then waits until the dashboard has that trace with its
+    /// request span and a database call (a parent span is exported after its children, so either may come first).
+    /// </summary>
+    private async Task<(string TraceId, TraceDetail Trace)> TracedAsync(TestUser user, HttpRequestMessage request, HttpStatusCode expected)
+    {
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        Assert.Equal(expected, (await user.Client.SendAsync(request)).StatusCode);
+        var trace = await Eventually.HoldsAsync(
+            () => system.GetOrNullAsync<TraceDetail>($"/api/telemetry/traces/{traceId}"),
+            t => t is not null && t.Spans.Any(row => IsDatabaseCall(row.Span)) && t.Spans.Any(row => row.Span.Kind == "Server"), ExportWait);
+        Assert.NotNull(trace);
+        return (traceId, trace);
     }
 
     private static Task<double> IndentOf(ILocator row) =>
