@@ -301,6 +301,7 @@ internal sealed class Worker : IAsyncDisposable
             }
 
             Connection = builder.Build();
+            Connection.ServerTimeout = worker._plan.ServerTimeout;
             Connection.On<MessageResponse>("MessageReceived", message => worker.OnMessageReceived(this, message));
             Connection.Closed += _ =>
             {

@@ -15,6 +15,7 @@ internal sealed record WorkerPlan(
     IReadOnlyList<string> SourceAddresses,
     string Protocol,
     int ConnectConcurrency,
+    TimeSpan ServerTimeout,
     TimeSpan MaxRunTime,
     IReadOnlyList<WorkerUser> Users,
     IReadOnlyDictionary<Guid, int> ConversationSizes);

@@ -43,6 +43,13 @@ internal sealed class LoadTestOptions
     [Range(1, 5_000)]
     public int ConnectConcurrency { get; set; } = 100;
 
+    /// <summary>
+    /// Seconds without a message from the server (it pings every 15 s) after which a client drops its connection:
+    /// SignalR's 30 s by default; longer on a starved machine, so that a drop in the report is the server's doing.
+    /// </summary>
+    [Range(16, 600)]
+    public double ServerTimeout { get; set; } = 30;
+
     /// <summary>"json" or "messagepack".</summary>
     [RegularExpression("json|messagepack")]
     public string Protocol { get; set; } = "json";
