@@ -22,7 +22,8 @@ public sealed class ChatHub(
     PresenceTracker presence,
     TypingThrottle typing,
     ConnectionRegistry connections,
-    IOptions<PresenceOptions> presenceOptions) : Hub<IChatClient>
+    IOptions<PresenceOptions> presenceOptions,
+    IOptions<RedisOutageOptions> outage) : Hub<IChatClient>
 {
     private const string WatchedUsersKey = "presence:watched";
 
@@ -49,7 +50,7 @@ public sealed class ChatHub(
         {
             await presence.ConnectedAsync(connections.NodeId, Context.ConnectionId, userId);
         }
-        catch (Exception exception) when (TransientFailures.IsTransient(exception))
+        catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, Context.ConnectionAborted))
         {
             // Redis went away this moment; the connection is good, and the next heartbeat records it.
             presence.RequestReconcile();
@@ -63,7 +64,7 @@ public sealed class ChatHub(
         {
             await presence.DisconnectedAsync(connections.NodeId, Context.ConnectionId, UserId);
         }
-        catch (Exception failure) when (TransientFailures.IsTransient(failure))
+        catch (Exception failure) when (TransientFailures.IsTransient(failure) || TransientFailures.IsRedisCallFailure(failure, CancellationToken.None))
         {
             // Left in Redis, the connection would keep its user online: the next heartbeat after Redis returns removes it.
             presence.RequestReconcile();
@@ -85,7 +86,11 @@ public sealed class ChatHub(
         }
     }
 
-    /// <summary>At most one event per user and conversation every 2 s; a stop always goes through. Never sent back to the typer.</summary>
+    /// <summary>
+    /// At most one event per user and conversation every 2 s; a stop always goes through. Never sent back to the
+    /// typer. Typing lives in Redis alone and is ephemeral: while Redis is away or hangs the event is dropped, after
+    /// at most <see cref="RedisOutageOptions.DroppableWorkTimeout"/>, as live events are.
+    /// </summary>
     public async Task Typing(Guid conversationId, bool isTyping)
     {
         var userId = UserId;
@@ -94,11 +99,13 @@ public sealed class ChatHub(
             throw new HubException("Conversation not found.");
         }
 
-        if (await typing.ShouldForwardAsync(userId, conversationId, isTyping))
+        try
         {
-            var typersConnections = await presence.ConnectionsOfAsync(userId);
-            await Clients.GroupExcept(ChatGroups.Conversation(conversationId), typersConnections)
-                .TypingChanged(new TypingChangedEvent(conversationId, userId, isTyping));
+            await ForwardTypingAsync(userId, conversationId, isTyping).WaitAsync(outage.Value.DroppableWorkTimeout, Context.ConnectionAborted);
+        }
+        catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, Context.ConnectionAborted))
+        {
+            // Dropped; the next keystroke tries again.
         }
     }
 
@@ -128,6 +135,16 @@ public sealed class ChatHub(
         watched.UnionWith(userIds);
 
         return await presence.StatusOfAsync(userIds, visible);
+    }
+
+    private async Task ForwardTypingAsync(Guid userId, Guid conversationId, bool isTyping)
+    {
+        if (await typing.ShouldForwardAsync(userId, conversationId, isTyping))
+        {
+            var typersConnections = await presence.ConnectionsOfAsync(userId);
+            await Clients.GroupExcept(ChatGroups.Conversation(conversationId), typersConnections)
+                .TypingChanged(new TypingChangedEvent(conversationId, userId, isTyping));
+        }
     }
 }
 

@@ -87,15 +87,6 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         Assert.Contains("only targets loopback", output, StringComparison.Ordinal);
     }
 
-    /// <summary>What the Realtime nodes logged as failures lately (a refused connect says why only there), each with its exception's first lines.</summary>
-    private string RealtimeFailures() => string.Join('\n', new[] { "realtime-0", "realtime-1" }.SelectMany(instance =>
-    {
-        var lines = fixture.App.GetLogs(instance).TakeLast(5_000).ToList();
-        return lines.Select((line, index) => (line, index))
-            .Where(l => l.line.StartsWith("fail:", StringComparison.Ordinal))
-            .SelectMany(l => lines.Skip(l.index).Take(15).Select(line => $"{instance}| {line}"));
-    }));
-
     private async Task<(int ExitCode, T Report, string Output)> RunAsync<T>(string scenario, params string[] arguments)
     {
         var reportPath = Path.Combine(Path.GetTempPath(), $"loadtest-{Guid.NewGuid():N}.json");
@@ -137,7 +128,7 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
             throw;
         }
 
-        var output = $"{await stdout}\n{await stderr}\n{RealtimeFailures()}";
+        var output = $"{await stdout}\n{await stderr}\n{fixture.App.FailuresLogged(["realtime-0", "realtime-1"])}";
         TestContext.Current.TestOutputHelper?.WriteLine(output);
         var report = File.Exists(reportPath) ? JsonSerializer.Deserialize<T>(await File.ReadAllTextAsync(reportPath), JsonSerializerOptions.Web)! : default!;
         File.Delete(reportPath);

@@ -51,7 +51,7 @@ public sealed class DatabaseFailureTests(ITestOutputHelper output)
         ledger.Acknowledge(await SendOverHubAsync(hub, group.Id, hubMessageId));
 
         output.WriteLine($"{Crashes} crashes; answers: {traffic.Summary}; acknowledged {ledger.Acknowledged.Count}");
-        Assert.False(traffic.Answers.ContainsKey("500"), $"{traffic.Summary}; the Api logged:\n{string.Join('\n', UnhandledExceptionsLogged(app, "api"))}");
+        Assert.False(traffic.Answers.ContainsKey("500"), $"{traffic.Summary}; the Api logged:\n{app.FailuresLogged(["api"], LoggedFailures.UnhandledExceptions)}");
         Assert.DoesNotContain("no answer", traffic.Answers.Keys);
         Assert.True(traffic.Answers.GetValueOrDefault("503") > 0, $"no send fell into the outage: {traffic.Summary}");
         foreach (var (response, body) in traffic.Refusals)
@@ -63,15 +63,6 @@ public sealed class DatabaseFailureTests(ITestOutputHelper output)
 
         var history = await ledger.AssertStoredExactlyOnceAsync(senders[0], group.Id);
         output.WriteLine($"stored {history.Count} messages, seq 1..{history.Count} without a gap or a duplicate");
-    }
-
-    /// <summary>The unhandled exceptions (the 500s) the instance logged, each with the top of its stack.</summary>
-    private static IEnumerable<string> UnhandledExceptionsLogged(DistributedApplication app, string instanceName)
-    {
-        var lines = app.GetLogs(instanceName);
-        return lines.Select((line, index) => (line, index))
-            .Where(l => l.line.Contains("ExceptionHandlerMiddleware", StringComparison.Ordinal))
-            .SelectMany(l => lines.Skip(l.index).Take(12));
     }
 
     private static Task<MessageResponse> SendOverHubAsync(HubClient hub, Guid conversationId, Guid clientMessageId) =>
