@@ -33,7 +33,7 @@ public sealed class ChatHub(
     {
         var userId = UserId;
         // Checked before this connection counts, so concurrent connects may pass the cap by a few: a guard, not a quota.
-        if (await presence.ConnectionCountAsync(userId) >= presenceOptions.Value.MaxConnectionsPerUser)
+        if (await ConnectionCountOrZeroAsync(userId) >= presenceOptions.Value.MaxConnectionsPerUser)
         {
             throw new HubException($"Too many connections: a user may hold {presenceOptions.Value.MaxConnectionsPerUser}; close another one first.");
         }
@@ -135,6 +135,22 @@ public sealed class ChatHub(
         watched.UnionWith(userIds);
 
         return await presence.StatusOfAsync(userIds, visible);
+    }
+
+    /// <summary>
+    /// The user's live connections, or 0 when Redis does not answer: a guard is no reason to refuse a connect (a
+    /// burst of connects on a busy machine can wait on Redis past its timeout while the thread pool grows).
+    /// </summary>
+    private async Task<long> ConnectionCountOrZeroAsync(Guid userId)
+    {
+        try
+        {
+            return await presence.ConnectionCountAsync(userId);
+        }
+        catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, Context.ConnectionAborted))
+        {
+            return 0;
+        }
     }
 
     private async Task ForwardTypingAsync(Guid userId, Guid conversationId, bool isTyping)
