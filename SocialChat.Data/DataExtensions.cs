@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using SocialChat.Data.Common;
 using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Social;
 
@@ -15,6 +16,7 @@ public static class DataExtensions
     {
         builder.AddNpgsqlDbContext<SocialDbContext>(DatabaseConnectionName, SocialDbContextOptions.Configure);
         builder.AddRedisClient(CacheConnectionName);
+        builder.Services.AddOptions<RedisOutageOptions>().BindConfiguration(RedisOutageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         builder.Services.AddOptions<SocialOptions>().BindConfiguration(SocialOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<TimelineStore>();

@@ -53,9 +53,10 @@ public static class ClientIntegrations
     /// start anyway and reconnect in the background about once a second; while disconnected, fail a command at
     /// once instead of queueing it; while Redis hangs (connected, not answering), give up after the library's 5 s
     /// (1 s was tried: a burst of 120 hub connects on a 2-core machine then timed out presence and group writes
-    /// while the thread pool grew, failing a fifth of the connects; see RELIABILITY.md). Callers
-    /// fall back (sessions to PostgreSQL, rate limits to in-process) or drop what is ephemeral (live events,
-    /// typing), so no request or hub call waits on Redis for longer than that.
+    /// while the thread pool grew, failing a fifth of the connects; see RELIABILITY.md). What a request or a hub
+    /// call may do without — live events, typing, presence events, the cached session check, shared rate-limit
+    /// counters — is waited on for a shorter bound of its own (RedisOutageOptions, 1 s), after which the caller
+    /// falls back (sessions to PostgreSQL, rate limits to in-process) or drops it.
     /// </summary>
     public static ConfigurationOptions WithOutageTimeouts(this ConfigurationOptions configuration)
     {

@@ -18,13 +18,14 @@ internal static class RateLimitingExtensions
     {
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddRateLimiter(_ => { });
-        builder.Services.AddOptions<RateLimiterOptions>().Configure<IConnectionMultiplexer, IOptions<RateLimitOptions>>((limiter, redis, limits) =>
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IConnectionMultiplexer, IOptions<RateLimitOptions>, IOptions<RedisOutageOptions>>((limiter, redis, limits, outage) =>
         {
             var options = limits.Value;
+            var redisBound = outage.Value.DroppableWorkTimeout;
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
                 var (key, permits) = PartitionOf(context, options);
-                return RateLimitPartition.Get(key, k => new RedisWindowRateLimiter(redis, k, permits, options.Window));
+                return RateLimitPartition.Get(key, k => new RedisWindowRateLimiter(redis, k, permits, options.Window, redisBound));
             });
             limiter.OnRejected = WriteTooManyRequestsAsync;
         });

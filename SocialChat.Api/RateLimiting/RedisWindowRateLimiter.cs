@@ -6,10 +6,10 @@ namespace SocialChat.Api.RateLimiting;
 
 /// <summary>
 /// A fixed-window counter in Redis, so the budget holds across all Api instances. If Redis cannot be
-/// reached the partition falls back to an in-process window: limits loosen to per instance rather than
-/// failing open or failing every request.
+/// reached, or does not answer within <paramref name="redisBound"/>, the partition falls back to an in-process
+/// window: limits loosen to per instance rather than failing open, failing every request or holding it.
 /// </summary>
-internal sealed class RedisWindowRateLimiter(IConnectionMultiplexer redis, string key, int permits, TimeSpan window) : RateLimiter
+internal sealed class RedisWindowRateLimiter(IConnectionMultiplexer redis, string key, int permits, TimeSpan window, TimeSpan redisBound) : RateLimiter
 {
     // Returns {count, milliseconds left in the window}.
     private static readonly LuaScript CountScript = LuaScript.Prepare("""
@@ -37,12 +37,12 @@ internal sealed class RedisWindowRateLimiter(IConnectionMultiplexer redis, strin
         try
         {
             var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
-                CountScript, new { key = (RedisKey)key, windowMs = (long)window.TotalMilliseconds }))!;
+                CountScript, new { key = (RedisKey)key, windowMs = (long)window.TotalMilliseconds }).WaitAsync(redisBound, cancellationToken))!;
             var count = (long)result[0];
             var remaining = TimeSpan.FromMilliseconds(Math.Max(0, (long)result[1]));
             return count <= permits ? Lease.Granted : Lease.Refused(remaining);
         }
-        catch (Exception exception) when (TransientFailures.IsRedisOutage(exception))
+        catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, cancellationToken))
         {
             return await _fallback.AcquireAsync(permitCount, cancellationToken);
         }

@@ -18,6 +18,7 @@ public sealed class SessionStore(
     IConnectionMultiplexer redis,
     IServiceScopeFactory scopeFactory,
     IOptions<JwtOptions> jwtOptions,
+    IOptions<RedisOutageOptions> outage,
     TimeProvider time,
     ILogger<SessionStore> logger)
 {
@@ -32,15 +33,15 @@ public sealed class SessionStore(
     {
         try
         {
-            var cached = await redis.GetDatabase().StringGetAsync(KeyFor(sessionId));
+            var cached = await redis.GetDatabase().StringGetAsync(KeyFor(sessionId)).WaitAsync(outage.Value.DroppableWorkTimeout, cancellationToken);
             if (cached.HasValue)
             {
                 return cached == userId.ToString("N");
             }
         }
-        catch (Exception exception) when (TransientFailures.IsRedisOutage(exception))
+        catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, cancellationToken))
         {
-            // Redis is a cache here: answer from PostgreSQL rather than refuse every request.
+            // Redis is a cache here: answer from PostgreSQL rather than refuse, or hold, every request.
             logger.LogWarning(exception, "Session check fell back to PostgreSQL: Redis is unavailable");
             return await LoadAsync(sessionId, cancellationToken) is { } live && live.UserId == userId;
         }
@@ -71,9 +72,9 @@ public sealed class SessionStore(
         await CacheAsync(sessionId, session: null);
         try
         {
-            await redis.GetSubscriber().PublishAsync(RevokedChannel, sessionId.ToString("N"));
+            await redis.GetSubscriber().PublishAsync(RevokedChannel, sessionId.ToString("N")).WaitAsync(outage.Value.DroppableWorkTimeout, cancellationToken);
         }
-        catch (Exception exception) when (TransientFailures.IsRedisOutage(exception))
+        catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, cancellationToken))
         {
             logger.LogWarning(exception, "Could not announce the revocation of session {SessionId}; its hub connections close at their next check", sessionId);
         }
@@ -100,18 +101,19 @@ public sealed class SessionStore(
             if (session is null)
             {
                 // Long enough to outlive every access token of the session; after that they fail on expiry anyway.
-                await database.StringSetAsync(KeyFor(sessionId), RevokedMarker, jwtOptions.Value.AccessTokenLifetime + TimeSpan.FromMinutes(1));
+                await database.StringSetAsync(KeyFor(sessionId), RevokedMarker, jwtOptions.Value.AccessTokenLifetime + TimeSpan.FromMinutes(1))
+                    .WaitAsync(outage.Value.DroppableWorkTimeout);
             }
             else
             {
                 var ttl = session.ExpiresAt - time.GetUtcNow().UtcDateTime;
                 if (ttl > TimeSpan.Zero)
                 {
-                    await database.StringSetAsync(KeyFor(sessionId), session.UserId.ToString("N"), ttl);
+                    await database.StringSetAsync(KeyFor(sessionId), session.UserId.ToString("N"), ttl).WaitAsync(outage.Value.DroppableWorkTimeout);
                 }
             }
         }
-        catch (Exception exception) when (TransientFailures.IsRedisOutage(exception))
+        catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, CancellationToken.None))
         {
             logger.LogWarning(exception, "Could not cache session {SessionId}; PostgreSQL stays the answer", sessionId);
         }

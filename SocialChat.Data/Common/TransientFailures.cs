@@ -45,4 +45,13 @@ public static class TransientFailures
     /// Redis through.
     /// </summary>
     public static bool IsRedisOutage(Exception exception) => exception is RedisException or RedisTimeoutException;
+
+    /// <summary>
+    /// For a catch around Redis calls alone, whose result the caller can do without: any failure but the caller's
+    /// own cancellation. Besides the outages above, the library fails the pending commands of a connection it tears
+    /// down (Redis hung) with whatever its pipe threw — a TaskCanceledException, an InvalidOperationException
+    /// "Reading is not allowed after reader was completed" — which answered REST sends 500 before this.
+    /// </summary>
+    public static bool IsRedisCallFailure(Exception exception, CancellationToken callerToken) =>
+        exception is not OperationCanceledException || !callerToken.IsCancellationRequested;
 }

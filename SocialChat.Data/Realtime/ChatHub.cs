@@ -22,7 +22,8 @@ public sealed class ChatHub(
     PresenceTracker presence,
     TypingThrottle typing,
     ConnectionRegistry connections,
-    IOptions<PresenceOptions> presenceOptions) : Hub<IChatClient>
+    IOptions<PresenceOptions> presenceOptions,
+    IOptions<RedisOutageOptions> outage) : Hub<IChatClient>
 {
     private const string WatchedUsersKey = "presence:watched";
 
@@ -32,7 +33,7 @@ public sealed class ChatHub(
     {
         var userId = UserId;
         // Checked before this connection counts, so concurrent connects may pass the cap by a few: a guard, not a quota.
-        if (await presence.ConnectionCountAsync(userId) >= presenceOptions.Value.MaxConnectionsPerUser)
+        if (await ConnectionCountOrZeroAsync(userId) >= presenceOptions.Value.MaxConnectionsPerUser)
         {
             throw new HubException($"Too many connections: a user may hold {presenceOptions.Value.MaxConnectionsPerUser}; close another one first.");
         }
@@ -49,7 +50,7 @@ public sealed class ChatHub(
         {
             await presence.ConnectedAsync(connections.NodeId, Context.ConnectionId, userId);
         }
-        catch (Exception exception) when (TransientFailures.IsTransient(exception))
+        catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, Context.ConnectionAborted))
         {
             // Redis went away this moment; the connection is good, and the next heartbeat records it.
             presence.RequestReconcile();
@@ -63,7 +64,7 @@ public sealed class ChatHub(
         {
             await presence.DisconnectedAsync(connections.NodeId, Context.ConnectionId, UserId);
         }
-        catch (Exception failure) when (TransientFailures.IsTransient(failure))
+        catch (Exception failure) when (TransientFailures.IsRedisCallFailure(failure, CancellationToken.None))
         {
             // Left in Redis, the connection would keep its user online: the next heartbeat after Redis returns removes it.
             presence.RequestReconcile();
@@ -85,7 +86,11 @@ public sealed class ChatHub(
         }
     }
 
-    /// <summary>At most one event per user and conversation every 2 s; a stop always goes through. Never sent back to the typer.</summary>
+    /// <summary>
+    /// At most one event per user and conversation every 2 s; a stop always goes through. Never sent back to the
+    /// typer. Typing lives in Redis alone and is ephemeral: while Redis is away or hangs the event is dropped, after
+    /// at most <see cref="RedisOutageOptions.DroppableWorkTimeout"/>, as live events are.
+    /// </summary>
     public async Task Typing(Guid conversationId, bool isTyping)
     {
         var userId = UserId;
@@ -94,11 +99,13 @@ public sealed class ChatHub(
             throw new HubException("Conversation not found.");
         }
 
-        if (await typing.ShouldForwardAsync(userId, conversationId, isTyping))
+        try
         {
-            var typersConnections = await presence.ConnectionsOfAsync(userId);
-            await Clients.GroupExcept(ChatGroups.Conversation(conversationId), typersConnections)
-                .TypingChanged(new TypingChangedEvent(conversationId, userId, isTyping));
+            await ForwardTypingAsync(userId, conversationId, isTyping).WaitAsync(outage.Value.DroppableWorkTimeout, Context.ConnectionAborted);
+        }
+        catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, Context.ConnectionAborted))
+        {
+            // Dropped; the next keystroke tries again.
         }
     }
 
@@ -128,6 +135,32 @@ public sealed class ChatHub(
         watched.UnionWith(userIds);
 
         return await presence.StatusOfAsync(userIds, visible);
+    }
+
+    /// <summary>
+    /// The user's live connections, or 0 when Redis does not answer: a guard is no reason to refuse a connect (a
+    /// burst of connects on a busy machine can wait on Redis past its timeout while the thread pool grows).
+    /// </summary>
+    private async Task<long> ConnectionCountOrZeroAsync(Guid userId)
+    {
+        try
+        {
+            return await presence.ConnectionCountAsync(userId);
+        }
+        catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, Context.ConnectionAborted))
+        {
+            return 0;
+        }
+    }
+
+    private async Task ForwardTypingAsync(Guid userId, Guid conversationId, bool isTyping)
+    {
+        if (await typing.ShouldForwardAsync(userId, conversationId, isTyping))
+        {
+            var typersConnections = await presence.ConnectionsOfAsync(userId);
+            await Clients.GroupExcept(ChatGroups.Conversation(conversationId), typersConnections)
+                .TypingChanged(new TypingChangedEvent(conversationId, userId, isTyping));
+        }
     }
 }
 

@@ -20,6 +20,7 @@ public sealed class PresenceTracker(
     IServiceScopeFactory scopeFactory,
     IHubContext<ChatHub, IChatClient> hub,
     IOptions<PresenceOptions> options,
+    IOptions<RedisOutageOptions> outage,
     TimeProvider time,
     ILogger<PresenceTracker> logger)
 {
@@ -61,7 +62,7 @@ public sealed class PresenceTracker(
         if (wentOnline)
         {
             SocialChatMetrics.PresenceChanged(online: true);
-            await hub.Clients.Group(ChatGroups.Presence(userId)).PresenceChanged(new PresenceResponse(userId, true, time.GetUtcNow().UtcDateTime));
+            await AnnounceAsync(new PresenceResponse(userId, true, time.GetUtcNow().UtcDateTime));
         }
     }
 
@@ -211,6 +212,23 @@ public sealed class PresenceTracker(
             await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.LastSeenAt, now));
         }
 
-        await hub.Clients.Group(ChatGroups.Presence(userId)).PresenceChanged(new PresenceResponse(userId, false, now));
+        await AnnounceAsync(new PresenceResponse(userId, false, now));
+    }
+
+    /// <summary>
+    /// PresenceChanged to the user's subscribers, best-effort: one Redis does not take in time is dropped (the
+    /// presence itself is written; subscribers read it again when they resubscribe), so a connect, a close or a
+    /// sweep is not held by a hung Redis.
+    /// </summary>
+    private async Task AnnounceAsync(PresenceResponse presence)
+    {
+        try
+        {
+            await hub.Clients.Group(ChatGroups.Presence(presence.UserId)).PresenceChanged(presence).WaitAsync(outage.Value.DroppableWorkTimeout);
+        }
+        catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, CancellationToken.None))
+        {
+            logger.LogWarning(exception, "PresenceChanged of user {UserId} was dropped: Redis is unavailable", presence.UserId);
+        }
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
 using SocialChat.Data.Infrastructure;
@@ -13,12 +14,14 @@ namespace SocialChat.Data.Realtime;
 /// Conversation events through the hub's clients and the Redis backplane, so whichever process committed a
 /// change (Api or a Realtime node), every member's connection on every node hears of it. Delivery is
 /// best-effort: a failure here is logged, never undoes the committed change; clients catch up with
-/// <c>GET …/messages?after=</c>.
+/// <c>GET …/messages?after=</c>. Nor does it hold the change's caller: a delivery Redis does not take within
+/// <see cref="RedisOutageOptions.DroppableWorkTimeout"/> counts as failed (it may still go out later).
 /// </summary>
 public sealed class SignalRConversationEvents(
     IHubContext<ChatHub, IChatClient> hub,
     PresenceTracker presence,
     SocialDbContext db,
+    IOptions<RedisOutageOptions> outage,
     ILogger<SignalRConversationEvents> logger) : IConversationEvents, INotificationPublisher
 {
     public async Task MessageReceivedAsync(MessageResponse message)
@@ -49,18 +52,24 @@ public sealed class SignalRConversationEvents(
         var group = ChatGroups.Conversation(conversationId);
         foreach (var userId in added)
         {
-            foreach (var connectionId in await presence.ConnectionsOfAsync(userId))
+            await DeliverAsync(async () =>
             {
-                await DeliverAsync(() => hub.Groups.AddToGroupAsync(connectionId, group));
-            }
+                foreach (var connectionId in await presence.ConnectionsOfAsync(userId))
+                {
+                    await hub.Groups.AddToGroupAsync(connectionId, group);
+                }
+            });
         }
 
         foreach (var userId in removed)
         {
-            foreach (var connectionId in await presence.ConnectionsOfAsync(userId))
+            await DeliverAsync(async () =>
             {
-                await DeliverAsync(() => hub.Groups.RemoveFromGroupAsync(connectionId, group));
-            }
+                foreach (var connectionId in await presence.ConnectionsOfAsync(userId))
+                {
+                    await hub.Groups.RemoveFromGroupAsync(connectionId, group);
+                }
+            });
         }
 
         var members = await db.ConversationMembers.Where(m => m.ConversationId == conversationId).Select(m => m.UserId).ToListAsync();
@@ -85,10 +94,11 @@ public sealed class SignalRConversationEvents(
     {
         try
         {
-            await delivery();
+            await delivery().WaitAsync(outage.Value.DroppableWorkTimeout);
             return true;
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        // No caller cancels a delivery: a cancelled one is Redis giving up on it, and is dropped like any failure.
+        catch (Exception exception)
         {
             logger.LogWarning(exception, "A realtime event could not be delivered; clients catch up from history");
             return false;

@@ -22,7 +22,8 @@ internal sealed class NodeHeartbeat(PresenceTracker presence, ConnectionRegistry
                 {
                     await presence.HeartbeatAsync(connections.NodeId, connections.Users);
                 }
-                catch (Exception exception) when (TransientFailures.IsTransient(exception))
+                // Only stopping ends the loop: a Redis command the library gave up on may also end cancelled.
+                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
                 {
                     logger.LogWarning(exception, "Presence heartbeat failed; retrying");
                 }

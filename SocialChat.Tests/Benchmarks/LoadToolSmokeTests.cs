@@ -128,7 +128,7 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
             throw;
         }
 
-        var output = $"{await stdout}\n{await stderr}\n{LoggedFailures.Of(fixture.App, ["realtime-0", "realtime-1"])}";
+        var output = $"{await stdout}\n{await stderr}\n{fixture.App.FailuresLogged(["realtime-0", "realtime-1"])}";
         TestContext.Current.TestOutputHelper?.WriteLine(output);
         var report = File.Exists(reportPath) ? JsonSerializer.Deserialize<T>(await File.ReadAllTextAsync(reportPath), JsonSerializerOptions.Web)! : default!;
         File.Delete(reportPath);

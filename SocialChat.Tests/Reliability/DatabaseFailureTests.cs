@@ -1,3 +1,4 @@
+using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -50,7 +51,7 @@ public sealed class DatabaseFailureTests(ITestOutputHelper output)
         ledger.Acknowledge(await SendOverHubAsync(hub, group.Id, hubMessageId));
 
         output.WriteLine($"{Crashes} crashes; answers: {traffic.Summary}; acknowledged {ledger.Acknowledged.Count}");
-        Assert.False(traffic.Answers.ContainsKey("500"), $"{traffic.Summary}; the Api logged:\n{string.Join('\n', LoggedFailures.Of(app, ["api"], category: "ExceptionHandlerMiddleware"))}");
+        Assert.False(traffic.Answers.ContainsKey("500"), $"{traffic.Summary}; the Api logged:\n{app.FailuresLogged(["api"], LoggedFailures.UnhandledExceptions)}");
         Assert.DoesNotContain("no answer", traffic.Answers.Keys);
         Assert.True(traffic.Answers.GetValueOrDefault("503") > 0, $"no send fell into the outage: {traffic.Summary}");
         foreach (var (response, body) in traffic.Refusals)

@@ -20,12 +20,15 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(
         int.Parse(Environment.GetEnvironmentVariable("SOCIALCHAT_REDIS_OUTAGE_SECONDS") ?? "30", CultureInfo.InvariantCulture));
 
-    /// <summary>A correctness bound on the Redis timeouts (1 s per call, a few calls), not a speed benchmark.</summary>
-    private static readonly TimeSpan HubCallBound = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// A correctness bound of the configuration, not a speed benchmark: a hub call waits on Redis work it may drop
+    /// for at most <c>Redis:DroppableWorkTimeout</c> (1 s), plus a second's margin for a busy 2-core machine.
+    /// </summary>
+    private static readonly TimeSpan HubCallBound = TimeSpan.FromSeconds(2);
 
     private static readonly string[] Services = ["worker", "api", "realtime-0", "realtime-1"];
 
-    [Fact(Skip = "Fails: REST sends answer 500 (not 201 or 503) while Redis is frozen, and Redis calls now give up after 5 s, not 1 s (RELIABILITY.md, issue 10)")]
+    [Fact]
     public async Task Chat_goes_on_while_Redis_is_stopped_and_then_frozen_and_recovers_without_a_restart_losing_nothing()
     {
         await using var app = await SocialChatAppFixture.StartAppAsync();
@@ -74,10 +77,11 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         using var stop = new CancellationTokenSource();
         await connections[0].Connection.InvokeAsync("Typing", group.Id, false);
         var probes = new List<TimeSpan>();
+        var probeRefusals = new List<string>();
         var sending = Task.WhenAll(
             traffic.RunAsync(restSenders, stop.Token),
             traffic.RunOverHubAsync([("hub sender 0", connections[1]), ("hub sender 1", connections[3])], stop.Token),
-            ProbeAsync(connections[0], group.Id, probes, stop.Token));
+            ProbeAsync(connections[0], group.Id, probes, probeRefusals, stop.Token));
         await Task.Delay(TimeSpan.FromSeconds(2));
 
         var outageStarted = DateTime.UtcNow;
@@ -127,9 +131,9 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
 
         // Never refused. A send may go unanswered when the whole machine stalls (PostgreSQL's commit waits on a
         // busy disk, before the outage as much as in it); its retry, with the same clientMessageId, is stored once.
-        Assert.Empty(traffic.Refusals);
-        Assert.True(traffic.HubRefusals.IsEmpty, $"hub refusals: {string.Join(" | ", traffic.HubRefusals)}; the nodes logged: " + string.Join("\n", new[] { "realtime-0", "realtime-1" }
-            .SelectMany(app.GetLogs).Where(line => line.Contains("Exception", StringComparison.Ordinal) || line.StartsWith("fail", StringComparison.Ordinal)).Take(30)));
+        Assert.True(traffic.Refusals.IsEmpty, $"REST refusals: {string.Join(" | ", traffic.Refusals.Select(r => $"{(int)r.Response.StatusCode} {r.Body}"))}; the Api logged:\n{app.FailuresLogged(["api"], LoggedFailures.UnhandledExceptions)}");
+        Assert.True(traffic.HubRefusals.IsEmpty, $"hub refusals: {string.Join(" | ", traffic.HubRefusals)}; the nodes logged:\n{app.FailuresLogged(["realtime-0", "realtime-1"])}");
+        Assert.True(probeRefusals.Count == 0, $"Typing refused: {string.Join(" | ", probeRefusals)}; the nodes logged:\n{app.FailuresLogged(["realtime-0", "realtime-1"])}");
         Assert.True(acknowledgedDuringOutage >= Outage.TotalSeconds / 5, $"only {acknowledgedDuringOutage} sends acknowledged while Redis was {phase}");
         // Typing touches only Redis (membership is remembered), so it measures the Redis timeouts alone: each
         // call answers within the bound, forwarded or refused "temporarily unavailable". SendMessage also waits
@@ -156,8 +160,8 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Typing every 200 ms, timing each call; during the outage it is refused, which is fine, but promptly.</summary>
-    private static async Task ProbeAsync(HubClient client, Guid conversationId, List<TimeSpan> durations, CancellationToken stop)
+    /// <summary>Typing every 200 ms, timing each call; during the outage it may be refused "temporarily unavailable", but promptly.</summary>
+    private static async Task ProbeAsync(HubClient client, Guid conversationId, List<TimeSpan> durations, List<string> refusals, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
@@ -166,9 +170,13 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
             {
                 await client.Connection.InvokeAsync("Typing", conversationId, true, CancellationToken.None);
             }
-            catch (HubException exception)
+            catch (HubException exception) when (!exception.Message.Contains("temporarily unavailable", StringComparison.OrdinalIgnoreCase))
             {
-                Assert.Contains("temporarily unavailable", exception.Message, StringComparison.OrdinalIgnoreCase);
+                refusals.Add(exception.Message);
+            }
+            catch (HubException)
+            {
+                // Refused while Redis is away: fine, if prompt.
             }
 
             durations.Add(watch.Elapsed);

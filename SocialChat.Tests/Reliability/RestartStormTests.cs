@@ -41,7 +41,7 @@ public sealed class RestartStormTests(ITestOutputHelper output)
                 }
                 catch (HubException refused)
                 {
-                    throw new InvalidOperationException($"{refused.Message} realtime-1 logged:\n{LoggedFailures.Of(app, ["realtime-1"])}", refused);
+                    throw new InvalidOperationException($"{refused.Message} realtime-1 logged:\n{app.FailuresLogged(["realtime-1"])}", refused);
                 }
 
                 client.Connection.Reconnecting += _ =>
@@ -82,7 +82,7 @@ public sealed class RestartStormTests(ITestOutputHelper output)
             Assert.Equal(Connections, droppedAt.Count);
             Assert.Equal(Connections, reconnectedAt.Count);
             var closed = clients.Count(c => c.Connection.State != HubConnectionState.Connected);
-            Assert.True(closed == 0, $"{closed} clients are not connected; realtime-1 logged:\n{LoggedFailures.Of(app, ["realtime-1"])}");
+            Assert.True(closed == 0, $"{closed} clients are not connected; realtime-1 logged:\n{app.FailuresLogged(["realtime-1"])}");
             // How long the node takes to stop and start is the machine's; from its return, the clients' backoff decides.
             var back = reconnectedAt.Min();
             Assert.True(reconnectedAt.Max() - back <= AllBackWithin, $"the last client came back {(reconnectedAt.Max() - back).TotalSeconds:F1} s after the first");

@@ -3,22 +3,22 @@ using Aspire.Hosting;
 namespace SocialChat.Tests.Support;
 
 /// <summary>
-/// What service instances logged as failures, for assertion messages: a 500 or a refused hub connect says why
-/// only in the service's own log. Each entry is its "fail:" header line and the lines of its exception.
+/// What instances logged as failures ("fail:" lines, e.g. the exception handler's unhandled exceptions behind a
+/// 500, or a refused hub call), each with the first lines of its exception: the only place a test can see why
+/// a service answered as it did.
 /// </summary>
 public static class LoggedFailures
 {
-    private static readonly string[] EntryHeads = ["trce:", "dbug:", "info:", "warn:", "fail:", "crit:"];
+    /// <summary>The unhandled exceptions behind an instance's 500s.</summary>
+    public const string UnhandledExceptions = "Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware";
 
-    /// <param name="category">Only entries of this logger category, e.g. ASP.NET Core's ExceptionHandlerMiddleware for the 500s.</param>
-    public static string Of(DistributedApplication app, IEnumerable<string> instanceNames, string? category = null, int maxLinesPerEntry = 15) =>
+    /// <summary>The failures the instances logged lately, of loggers whose category starts with <paramref name="category"/>.</summary>
+    public static string FailuresLogged(this DistributedApplication app, string[] instanceNames, string category = "") =>
         string.Join('\n', instanceNames.SelectMany(instance =>
         {
-            var lines = app.GetLogs(instance);
+            var lines = app.GetLogs(instance).TakeLast(5_000).ToList();
             return lines.Select((line, index) => (line, index))
-                .Where(l => l.line.StartsWith("fail:", StringComparison.Ordinal) && (category is null || l.line.Contains(category, StringComparison.Ordinal)))
-                .SelectMany(l => lines.Skip(l.index).Take(maxLinesPerEntry)
-                    .TakeWhile((line, offset) => offset == 0 || !EntryHeads.Any(head => line.StartsWith(head, StringComparison.Ordinal)))
-                    .Select(line => $"{instance}| {line}"));
+                .Where(l => l.line.StartsWith($"fail: {category}", StringComparison.Ordinal))
+                .SelectMany(l => lines.Skip(l.index).Take(15).Select(line => $"{instance}| {line}"));
         }));
 }

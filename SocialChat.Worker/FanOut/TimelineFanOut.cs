@@ -32,7 +32,8 @@ internal sealed class TimelineFanOut(
             {
                 processed = await ProcessBatchAsync(stoppingToken);
             }
-            catch (Exception exception) when (exception is not OperationCanceledException)
+            // Only stopping ends the loop: a Redis command the library gave up on also ends cancelled.
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning(exception, "Fan-out batch failed; its jobs stay queued and are retried");
             }

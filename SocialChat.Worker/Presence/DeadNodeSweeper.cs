@@ -17,7 +17,8 @@ internal sealed class DeadNodeSweeper(PresenceTracker presence, IOptions<Presenc
                 {
                     await presence.SweepDeadNodesAsync();
                 }
-                catch (Exception exception) when (exception is not OperationCanceledException)
+                // Only stopping ends the loop: a Redis command the library gave up on also ends cancelled.
+                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
                 {
                     logger.LogWarning(exception, "Presence sweep failed; retrying at the next interval");
                 }
