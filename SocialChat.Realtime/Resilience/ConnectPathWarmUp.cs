@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using SocialChat.Data.Common;
 using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Realtime;
 
@@ -21,9 +20,10 @@ internal sealed class ConnectPathWarmUp(IServiceScopeFactory scopes, PresenceTra
             await db.ConversationMembers.Where(m => m.UserId == Guid.Empty).Select(m => m.ConversationId).ToListAsync(cancellationToken);
             await presence.ConnectionCountAsync(Guid.Empty);
         }
-        catch (Exception exception) when (TransientFailures.IsTransient(exception))
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            // A node starts while a dependency is away as it would without the warm-up; its first connects pay.
+            // Best effort: a node starts while a dependency is away, or before the Worker has migrated a new
+            // database (a first deployment), as it would without the warm-up; its first connects pay.
             logger.LogWarning("Connect path not warmed up: {Error}", exception.GetBaseException().Message);
         }
     }
