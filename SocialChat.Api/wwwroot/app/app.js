@@ -80,10 +80,13 @@ async function freshAccessToken() {
 
 // ---------------------------------------------------------------- the hub
 
-// Protocol: reconnect with exponential backoff and jitter, forever, so a restarted node is not hit by all of
-// its clients in the same second.
+// Protocol: reconnect forever, each try at a random moment within what is left of a 30 s window after the drop
+// (then every 5-15 s). A restarting node loses all its clients in one instant; this brings them back spread
+// over the window instead of in the same second, whenever the node returns (README "Reconnect").
 const connected = () => hub?.state === signalR.HubConnectionState.Connected;
-const backoff = attempt => Math.min(30_000, 1000 * 2 ** attempt) * (0.5 + Math.random());
+const reconnectDelay = elapsedMilliseconds => elapsedMilliseconds < 29_500
+  ? 500 + Math.random() * (29_500 - elapsedMilliseconds)
+  : 5_000 + Math.random() * 10_000;
 
 async function connect() {
   const { hubUrl } = await (await fetch("config.json")).json();
@@ -93,7 +96,7 @@ async function connect() {
       transport: signalR.HttpTransportType.WebSockets,
       skipNegotiation: true,                       // WebSockets only: no negotiate round trip, no sticky routing needed
     })
-    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ({ previousRetryCount }) => backoff(previousRetryCount) })
+    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ({ elapsedMilliseconds }) => reconnectDelay(elapsedMilliseconds) })
     .configureLogging(signalR.LogLevel.Warning)    // Information would log the URL, token included
     .build();
 
@@ -127,14 +130,14 @@ async function connect() {
   hub.onreconnecting(() => setStatus("reconnecting…"));
   hub.onreconnected(() => run(ready));
 
-  for (let attempt = 0; auth; attempt++) {
+  for (const firstTry = Date.now(); auth;) {
     try {
       setStatus("connecting…");
       await hub.start();
       break;
     } catch {
       setStatus("offline, retrying…");
-      await sleep(backoff(attempt));
+      await sleep(reconnectDelay(Date.now() - firstTry));
     }
   }
   if (auth) {
