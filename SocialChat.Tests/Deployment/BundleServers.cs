@@ -68,8 +68,7 @@ public sealed class BundleServers : IAsyncDisposable
         await WaitUntilListeningAsync(port);
 
         // The compose file's POSTGRES_DB, and install-native.sh's createdb.
-        await using var connection = new NpgsqlConnection(DirectConnectionString(port, password, "postgres"));
-        await connection.OpenAsync();
+        await using var connection = await OpenWhenAcceptingAsync(DirectConnectionString(port, password, "postgres"));
         await using var create = new NpgsqlCommand("CREATE DATABASE socialdb", connection);
         await create.ExecuteNonQueryAsync();
         return port;
@@ -375,6 +374,29 @@ public sealed class BundleServers : IAsyncDisposable
         if (line is not null)
         {
             _log.Enqueue($"[{name}] {line}");
+        }
+    }
+
+    /// <summary>
+    /// PostgreSQL listens before it has finished starting (crash recovery, the first checkpoint) and refuses
+    /// connections with 57P03 until then.
+    /// </summary>
+    private static async Task<NpgsqlConnection> OpenWhenAcceptingAsync(string connectionString)
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (true)
+        {
+            var connection = new NpgsqlConnection(connectionString);
+            try
+            {
+                await connection.OpenAsync();
+                return connection;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CannotConnectNow && DateTime.UtcNow < deadline)
+            {
+                await connection.DisposeAsync();
+                await Task.Delay(200);
+            }
         }
     }
 
