@@ -43,6 +43,10 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
             }
 
             await first.Closed.Task;
+            // Away until a message is sent that it did not see live, as a client whose reconnect takes a moment:
+            // on an idle machine a reconnect can otherwise fall between two sends and leave the catch-up untested.
+            var lastSeenLive = receiver.Live.Select(m => m.Seq).DefaultIfEmpty(0).Max();
+            await Eventually.HoldsAsync(() => Task.FromResult(ledger.Acknowledged), sent => sent.Any(m => m.Seq > lastSeenLive));
             var second = await HubClient.ConnectAsync(survivor, mover.AccessToken);
             lock (connections)
             {

@@ -31,7 +31,12 @@ public sealed class RestartStormTests(ITestOutputHelper output)
         }
     }
 
-    [Fact(Skip = "Passes alone (dotnet test --filter RestartStormTests) and in 2 of 4 full-suite runs; beside the rest of the suite, on 2 cores, some clients (10 of 2,000 in the last run) were not back within the wait; RELIABILITY.md, issue 10")]
+    /// <summary>
+    /// Runs after the rest of the suite, alone (scripts/test.sh): the bound is on how evenly 2,000 clients come back, and
+    /// beside the suite's other systems on two cores some clients were not back within the wait (RELIABILITY.md).
+    /// </summary>
+    [Fact]
+    [Trait(TestPhases.Category, TestPhases.Alone)]
     public async Task A_realtime_node_restarted_under_2000_connections_gets_them_all_back_within_30_s_spread_out_by_the_jittered_backoff()
     {
         await using var app = await SocialChatAppFixture.StartAppAsync();
