@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Microsoft.AspNetCore.SignalR.Client;
 using Npgsql;
 using SocialChat.Data.Realtime;
@@ -39,6 +40,30 @@ public sealed class BundleConfigTests(SocialChatAppFixture fixture) : IAsyncDisp
     }
 
     [Fact]
+    public async Task A_hub_connect_that_a_stopping_instance_refuses_is_passed_to_the_next_one()
+    {
+        // An instance that answers every request as a stopping Realtime node does; least_conn favours it, as it holds nothing.
+        await using var stopping = StoppingInstance.Start();
+        var (https, _) = await _servers.StartNginxAsync([fixture.GetEndpoint("api").Port], [stopping.Port, fixture.GetEndpoint("realtime", 0).Port]);
+        var user = await TestUser.RegisterAsync(fixture);
+
+        var hubs = new List<HubClient>();
+        for (var i = 0; i < 4; i++)
+        {
+            hubs.Add(await HubClient.ConnectAsync(https, user.AccessToken,
+                configure: options => options.WebSocketConfiguration = socket => socket.RemoteCertificateValidationCallback = (_, _, _, _) => true));
+        }
+
+        Assert.True(stopping.Refused > 0, "nginx never chose the stopping instance, so nothing was passed on");
+        var presence = await hubs[^1].Connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", new[] { user.Id });
+        Assert.True(Assert.Single(presence).Online);
+        foreach (var hub in hubs)
+        {
+            await hub.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task The_generated_pgbouncer_settings_pool_transactions_for_the_services_connection_options()
     {
         var direct = new NpgsqlConnectionStringBuilder(await fixture.GetConnectionStringAsync("socialdb"));
@@ -61,4 +86,47 @@ public sealed class BundleConfigTests(SocialChatAppFixture fixture) : IAsyncDisp
     }
 
     public ValueTask DisposeAsync() => _servers.DisposeAsync();
+
+    /// <summary>Answers every request 503 and closes, as a Realtime node does for new hub connections once it is stopping.</summary>
+    private sealed class StoppingInstance : IAsyncDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly Task _serving;
+        private int _refused;
+
+        private StoppingInstance()
+        {
+            _listener.Start();
+            _serving = ServeAsync();
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public int Refused => Volatile.Read(ref _refused);
+
+        public static StoppingInstance Start() => new();
+
+        public async ValueTask DisposeAsync()
+        {
+            _listener.Stop();
+            await _serving.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        private async Task ServeAsync()
+        {
+            while (true)
+            {
+                using var client = await _listener.AcceptTcpClientAsync();
+                var stream = client.GetStream();
+                // The request head is read whole before answering, so nginx sees a response, not a reset.
+                using var reader = new StreamReader(stream, leaveOpen: true);
+                while (!string.IsNullOrEmpty(await reader.ReadLineAsync()))
+                {
+                }
+
+                await stream.WriteAsync("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray());
+                Interlocked.Increment(ref _refused);
+            }
+        }
+    }
 }

@@ -380,6 +380,9 @@ internal static class VpsBundlePublisher
                     proxy_read_timeout 75s;
                     proxy_send_timeout 75s;
                     proxy_buffering off;
+                    # A stopping instance refuses new hub connections with 503 (a rolling restart): the upgrade, a GET, is
+                    # tried on the next instance at once instead of costing the client a reconnect delay.
+                    proxy_next_upstream error timeout http_503;
                 }
             }
 
