@@ -39,7 +39,6 @@ public sealed class ChatHub(
         }
 
         var conversationIds = await db.ConversationMembers.Where(m => m.UserId == userId).Select(m => m.ConversationId).ToListAsync(Context.ConnectionAborted);
-        await Groups.AddToGroupAsync(Context.ConnectionId, ChatGroups.User(userId), Context.ConnectionAborted);
         foreach (var conversationId in conversationIds)
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, ChatGroups.Conversation(conversationId), Context.ConnectionAborted);

@@ -40,9 +40,6 @@ public static class ChatGroups
 {
     public static string Conversation(Guid conversationId) => $"conversation:{conversationId:N}";
 
-    /// <summary>Every connection of a user, on every node.</summary>
-    public static string User(Guid userId) => $"user:{userId:N}";
-
     /// <summary>The connections that subscribed to a user's presence.</summary>
     public static string Presence(Guid userId) => $"presence:{userId:N}";
 }

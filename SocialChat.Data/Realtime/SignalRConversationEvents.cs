@@ -83,12 +83,19 @@ public sealed class SignalRConversationEvents(
             db, db.ConversationMembers.Where(m => m.ConversationId == conversationId && userIds.Contains(m.UserId)), CancellationToken.None);
         foreach (var (userId, view) in views)
         {
-            await DeliverAsync(() => hub.Clients.Group(ChatGroups.User(userId)).ConversationChanged(view));
+            await DeliverAsync(async () => await (await ConnectionsOfAsync(userId)).ConversationChanged(view));
         }
     }
 
     public Task PublishAsync(Guid recipientId, NotificationResponse notification, CancellationToken cancellationToken) =>
-        DeliverAsync(() => hub.Clients.Group(ChatGroups.User(recipientId)).Notification(notification));
+        DeliverAsync(async () => await (await ConnectionsOfAsync(recipientId)).Notification(notification));
+
+    /// <summary>
+    /// Every live connection of a user, on every node, by the ids in the presence sets rather than a group per
+    /// user: a group costs each node a backplane subscription per connected user (memory, and a subscribe on the
+    /// connect path that the backplane serialises per node), while these ids are kept anyway.
+    /// </summary>
+    private async Task<IChatClient> ConnectionsOfAsync(Guid userId) => hub.Clients.Clients(await presence.ConnectionsOfAsync(userId));
 
     private async Task<bool> DeliverAsync(Func<Task> delivery)
     {
