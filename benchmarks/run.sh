@@ -22,7 +22,10 @@ scripts/install-prerequisites.sh >/dev/null
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 state=${BENCH_STATE_DIR:-$PWD/.state-bench}
 mkdir -p "$state"
-api_port=$(free_port); realtime_port=$(free_port); dashboard_port=$(free_port)
+port_is_free() { python3 -c 'import socket, sys; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null; }
+api_port=$(free_port); dashboard_port=$(free_port)
+# The app host puts realtime-1 on the port after realtime-0's: both must be free.
+realtime_port=$(free_port); until port_is_free $((realtime_port + 1)); do realtime_port=$(free_port); done
 
 # BENCH_NO_BUILD=1 reuses the last Release build (repeated runs on a busy machine).
 [[ "${BENCH_NO_BUILD:-}" == 1 ]] || echo "building (Release)…"
