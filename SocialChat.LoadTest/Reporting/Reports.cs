@@ -16,7 +16,8 @@ internal sealed record ConnectReport(
     Dictionary<string, int> Errors,
     IReadOnlyList<ProcessMemory> MemoryBefore,
     IReadOnlyList<ProcessMemory> MemoryAfter,
-    double RssKiBPerConnection);
+    double RssKiBPerConnection,
+    double? LiveHeapKiBPerConnection);
 
 internal sealed record StepReport(
     int Step,

@@ -3,7 +3,7 @@ using SocialChat.LoadTest.Target;
 
 namespace SocialChat.LoadTest.Reporting;
 
-/// <summary>Resident memory of the server processes, from /proc/&lt;pid&gt;/status.</summary>
+/// <summary>Resident memory of the server processes, from /proc/&lt;pid&gt;/status, and their live managed heap.</summary>
 internal static class ServerMemory
 {
     /// <summary>The given pids, or the processes listening on the Realtime URLs' ports.</summary>
@@ -12,8 +12,13 @@ internal static class ServerMemory
             ? [.. options.RealtimePids.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse)]
             : [.. options.RealtimeUrls.Select(u => ListeningProcess(u.Port)).OfType<int>().Distinct()];
 
-    public static IReadOnlyList<ProcessMemory> Sample(IEnumerable<int> pids) =>
-        [.. pids.Select(pid => new ProcessMemory(pid, StatusKiB(pid, "VmRSS:"), StatusKiB(pid, "VmHWM:")))];
+    /// <summary>RSS is read before the heap: reading the live heap makes the process collect, which can shrink its RSS.</summary>
+    public static async Task<IReadOnlyList<ProcessMemory>> SampleAsync(IReadOnlyList<int> pids)
+    {
+        var resident = pids.Select(pid => (Pid: pid, Rss: StatusKiB(pid, "VmRSS:"), Peak: StatusKiB(pid, "VmHWM:"))).ToList();
+        var heaps = await Task.WhenAll(pids.Select(ManagedHeap.LiveKiBAsync));
+        return [.. resident.Select((r, i) => new ProcessMemory(r.Pid, r.Rss, r.Peak, heaps[i]))];
+    }
 
     private static long StatusKiB(int pid, string field)
     {
@@ -56,4 +61,5 @@ internal static class ServerMemory
     }
 }
 
-internal sealed record ProcessMemory(int Pid, long RssKiB, long PeakRssKiB);
+/// <summary>LiveHeapKiB is null for a process that is not .NET (the Socket.IO peer) or did not answer.</summary>
+internal sealed record ProcessMemory(int Pid, long RssKiB, long PeakRssKiB, long? LiveHeapKiB);

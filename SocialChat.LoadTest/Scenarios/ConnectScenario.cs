@@ -18,20 +18,21 @@ internal static class ConnectScenario
         await using var seeder = new Seeder(options);
         // No conversations: what is measured is the cost of a connection itself.
         var seed = await seeder.SeedAsync(options.Users, groups: 0, options.GroupSize, directs: 0, historyPerConversation: 0, new Progress<string>(ProgressView.Line), cancellationToken);
-        var before = ServerMemory.Sample(realtimePids);
+        var before = await ServerMemory.SampleAsync(realtimePids);
 
         await using var fleet = await WorkerFleet.StartAsync(options, seed);
         var connected = await ConnectAllAsync(fleet, options.Users, cancellationToken);
 
         ProgressView.Line($"holding {connected.Sum(e => e.Connected):N0} connections for {options.Hold} s");
         await Task.Delay(TimeSpan.FromSeconds(options.Hold), cancellationToken);
-        var after = ServerMemory.Sample(realtimePids);
+        var after = await ServerMemory.SampleAsync(realtimePids);
         await fleet.SendAsync(new WorkerCommand("report"));
         var received = await fleet.CollectAsync("received", cancellationToken);
 
         var count = connected.Sum(e => e.Connected);
         var seconds = connected.Max(e => e.Seconds);
         var rssGrowth = after.Sum(m => m.RssKiB) - before.Sum(m => m.RssKiB);
+        var heapGrowth = before.Concat(after).All(m => m.LiveHeapKiB is not null) ? after.Sum(m => m.LiveHeapKiB!.Value) - before.Sum(m => m.LiveHeapKiB!.Value) : (long?)null;
         var report = new ConnectReport(
             options.Users,
             fleet.Count,
@@ -44,13 +45,16 @@ internal static class ConnectScenario
             MergeErrors(connected),
             before,
             after,
-            count == 0 ? 0 : (double)rssGrowth / count);
+            count == 0 ? 0 : (double)rssGrowth / count,
+            count == 0 ? null : (double?)heapGrowth / count);
         await ReportWriter.WriteAsync(report, options.Report, "connect", [
             ("connections", $"{report.Connected:N0} of {report.Users:N0} ({report.Workers} workers → {report.RealtimeProcesses} Realtime processes)"),
             ("failed / dropped", $"{report.Failed} / {report.Dropped}"),
             ("connect time", $"{report.ConnectSeconds:F1} s ({report.ConnectsPerSecond:N0}/s)"),
             ("Realtime RSS before → after", $"{before.Sum(m => m.RssKiB) / 1024.0:N0} → {after.Sum(m => m.RssKiB) / 1024.0:N0} MiB"),
             ("RSS per connection", $"{report.RssKiBPerConnection:F1} KiB"),
+            ("live managed heap before → after", heapGrowth is null ? "not readable (not .NET)" : $"{before.Sum(m => m.LiveHeapKiB!.Value) / 1024.0:N0} → {after.Sum(m => m.LiveHeapKiB!.Value) / 1024.0:N0} MiB"),
+            ("live managed heap per connection", report.LiveHeapKiBPerConnection is { } heap ? $"{heap:F1} KiB" : "n/a"),
             ("errors", report.Errors),
         ]);
         return report.Failed == 0 && report.Dropped == 0 ? 0 : 1;
