@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using SocialChat.LoadTest.Fleet;
+using SocialChat.LoadTest.Reporting;
 using SocialChat.LoadTest.Scenarios;
 using SocialChat.LoadTest.Target;
 
@@ -8,13 +9,19 @@ namespace SocialChat.LoadTest;
 
 /// <summary>
 /// SocialChat's load tool: the <c>connect</c>, <c>chat</c> and <c>api</c> scenarios against a running system on
-/// loopback (BENCHMARKS.md has the commands); <c>worker</c> is how it runs copies of itself to hold more connections.
+/// loopback (BENCHMARKS.md has the commands); <c>worker</c> is how it runs copies of itself to hold more connections;
+/// <c>plot</c> draws chat reports.
 /// </summary>
 internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
         var command = args.FirstOrDefault() ?? "help";
+        if (command == Plots.Command)
+        {
+            return await Plots.RunAsync(args[1..]);
+        }
+
         var settings = new ConfigurationBuilder().AddCommandLine(args[Math.Min(1, args.Length)..], LoadTestOptions.SwitchMappings()).Build();
         if (command == Worker.Command)
         {

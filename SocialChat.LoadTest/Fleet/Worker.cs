@@ -157,7 +157,7 @@ internal sealed class Worker : IAsyncDisposable
 
     private void ReportReceived() =>
         Emit(new WorkerEvent("received", _plan.Index, Dropped: _dropped,
-            Deliveries: _steps.ToDictionary(s => s.Key, s => new StepDeliveries(Interlocked.Read(ref s.Value.Count), s.Value.Latency))));
+            Deliveries: _steps.ToDictionary(s => s.Key, s => new StepDeliveries(Interlocked.Read(ref s.Value.Count), s.Value.Latency, new(s.Value.EachSecond)))));
 
     /// <summary>Counts what arrived live up to each conversation's last committed seq, and reads the rest as a reconnecting client would.</summary>
     private async Task CatchUpAsync(Dictionary<Guid, long> lastSeqs, CancellationToken cancellationToken)
@@ -233,6 +233,7 @@ internal sealed class Worker : IAsyncDisposable
             var counter = _steps.GetOrAdd(step, _ => new StepCounter());
             Interlocked.Increment(ref counter.Count);
             counter.Latency.Record((long)latency.TotalMicroseconds);
+            counter.EachSecond.AddOrUpdate(Stopwatch.GetTimestamp() / Stopwatch.Frequency, 1, (_, n) => n + 1);
         }
     }
 
@@ -265,6 +266,9 @@ internal sealed class Worker : IAsyncDisposable
         public long Count;
 
         public LatencyHistogram Latency { get; } = new();
+
+        /// <summary>Deliveries by the monotonic second they arrived in: the clock every worker shares, so the coordinator can add them up.</summary>
+        public ConcurrentDictionary<long, long> EachSecond { get; } = new();
     }
 
     /// <summary>One user: their hub connection and what it received.</summary>

@@ -44,8 +44,8 @@ internal sealed record WorkerEvent(
     long CaughtUp = 0,
     long Missing = 0);
 
-/// <summary>What the worker's connections received of one step's messages.</summary>
-internal sealed record StepDeliveries(long Count, LatencyHistogram Latency);
+/// <summary>What the worker's connections received of one step's messages; EachSecond by monotonic second.</summary>
+internal sealed record StepDeliveries(long Count, LatencyHistogram Latency, Dictionary<long, long> EachSecond);
 
 internal static class WorkerJson
 {

@@ -64,6 +64,12 @@ internal sealed class LatencyHistogram
     }
 
     public LatencySummary Summary() => new(Count, PercentileMs(0.5), PercentileMs(0.9), PercentileMs(0.99), MaxMicroseconds / 1000.0);
+
+    /// <summary>The non-empty buckets, each with its upper edge: the distribution the plots draw.</summary>
+    public IReadOnlyList<LatencyBucket> Distribution() =>
+        [.. Counts.Select((count, i) => new LatencyBucket((Math.Pow(Growth, i + 1) - 1) / 1000.0, count)).Where(b => b.Count > 0)];
 }
 
 internal sealed record LatencySummary(long Count, double P50Ms, double P90Ms, double P99Ms, double MaxMs);
+
+internal sealed record LatencyBucket(double UpToMs, long Count);

@@ -30,7 +30,9 @@ internal sealed record StepReport(
     double DeliveriesPerSecond,
     LatencySummary Latency,
     LatencySummary AckLatency,
-    Dictionary<string, int> Errors);
+    Dictionary<string, int> Errors,
+    IReadOnlyList<LatencyBucket> LatencyDistribution,
+    IReadOnlyList<long> DeliveriesEachSecond);
 
 internal sealed record ChatReport(
     int Users,
@@ -40,6 +42,7 @@ internal sealed record ChatReport(
     int Connected,
     int Failed,
     IReadOnlyList<StepReport> Steps,
+    StepReport? WarmUp,
     long Sent,
     long Acked,
     long Committed,

@@ -30,6 +30,13 @@ internal static class ChatScenario
         StepReport? best = null;
         string? stoppedBecause = null;
         var rate = options.Rate;
+        StepReport? warmUp = null;
+        if (options.WarmUp > 0 && rate / senders <= PerSenderCeiling)
+        {
+            warmUp = await RunStepAsync(fleet, options, step: 0, rate, options.WarmUp, sendersPerWorker, senders, cancellationToken);
+            ProgressView.Line($"warm-up: {rate:N0} msg/s → {ReportWriter.Format(warmUp.Latency)} (not reported)");
+        }
+
         for (var step = 1; step <= (options.Ramp ? options.RampSteps : 1); step++)
         {
             if (rate / senders > PerSenderCeiling)
@@ -38,7 +45,7 @@ internal static class ChatScenario
                 break;
             }
 
-            var result = await RunStepAsync(fleet, options, step, rate, sendersPerWorker, senders, cancellationToken);
+            var result = await RunStepAsync(fleet, options, step, rate, options.Duration, sendersPerWorker, senders, cancellationToken);
             steps.Add(result);
             ProgressView.Line($"step {step}: {rate:N0} msg/s → {result.DeliveriesPerSecond:N0} deliveries/s, {ReportWriter.Format(result.Latency)}");
             if (result.Latency.P99Ms > options.P99LimitMs || result.Acked < result.Sent)
@@ -65,8 +72,9 @@ internal static class ChatScenario
             connected.Sum(e => e.Connected),
             connected.Sum(e => e.Failed),
             steps,
-            steps.Sum(s => s.Sent),
-            steps.Sum(s => s.Acked),
+            warmUp,
+            steps.Sum(s => s.Sent) + (warmUp?.Sent ?? 0),
+            steps.Sum(s => s.Acked) + (warmUp?.Acked ?? 0),
             lastSeqs.Values.Sum(),
             expected,
             delivered,
@@ -79,7 +87,7 @@ internal static class ChatScenario
         {
             ("members connected", $"{report.Connected:N0} of {report.Users:N0} ({report.Failed} failed), {report.Workers} workers"),
             ("conversations", $"{options.Groups} groups of {options.GroupSize}, {options.Directs} direct"),
-            ("sent via " + report.Via, $"{report.Sent:N0} sent, {report.Acked:N0} acknowledged, {report.Committed:N0} committed"),
+            ("sent via " + report.Via, $"{report.Sent:N0} sent, {report.Acked:N0} acknowledged, {report.Committed:N0} committed (warm-up included)"),
             ("deliveries", $"{report.Expected:N0} expected = {report.Delivered:N0} live + {report.CaughtUp:N0} caught up + {report.Lost:N0} lost"),
         };
         rows.AddRange(steps.Select(s => ($"step {s.Step}: {s.Rate:N0} msg/s × {s.Seconds:F0} s", (object?)$"{s.DeliveriesPerSecond:N0} deliveries/s, {ReportWriter.Format(s.Latency)}")));
@@ -93,13 +101,14 @@ internal static class ChatScenario
         return report.Lost == 0 ? 0 : 1;
     }
 
-    private static async Task<StepReport> RunStepAsync(WorkerFleet fleet, LoadTestOptions options, int step, double rate, int[] sendersPerWorker, int senders, CancellationToken cancellationToken)
+    private static async Task<StepReport> RunStepAsync(
+        WorkerFleet fleet, LoadTestOptions options, int step, double rate, double duration, int[] sendersPerWorker, int senders, CancellationToken cancellationToken)
     {
-        await fleet.SendAsync(plan => new WorkerCommand("send", step, rate * sendersPerWorker[plan.Index] / senders, options.Duration, options.Via));
-        var sent = await ProgressView.RunAsync($"step {step}: sending {rate:N0}/s", options.Duration, async update =>
+        await fleet.SendAsync(plan => new WorkerCommand("send", step, rate * sendersPerWorker[plan.Index] / senders, duration, options.Via));
+        var sent = await ProgressView.RunAsync($"step {step}: sending {rate:N0}/s", duration, async update =>
         {
             var stopwatch = Stopwatch.StartNew();
-            using var ticker = new Timer(_ => update(Math.Min(options.Duration, stopwatch.Elapsed.TotalSeconds), $"{stopwatch.Elapsed.TotalSeconds:F0} s"), null, 500, 500);
+            using var ticker = new Timer(_ => update(Math.Min(duration, stopwatch.Elapsed.TotalSeconds), $"{stopwatch.Elapsed.TotalSeconds:F0} s"), null, 500, 500);
             return await fleet.CollectAsync("sent", cancellationToken);
         });
         var expected = sent.Sum(e => e.ExpectedDeliveries);
@@ -123,10 +132,19 @@ internal static class ChatScenario
         }
 
         var latency = new LatencyHistogram();
+        var eachSecond = new SortedDictionary<long, long>();
         foreach (var deliveries in received.Select(e => e.Deliveries?.GetValueOrDefault(step)).OfType<StepDeliveries>())
         {
             latency.Add(deliveries.Latency);
+            foreach (var (second, count) in deliveries.EachSecond)
+            {
+                eachSecond[second] = eachSecond.GetValueOrDefault(second) + count;
+            }
         }
+
+        // Seconds in which nothing arrived count as 0, so the series is the step's timeline.
+        IReadOnlyList<long> deliveriesEachSecond = eachSecond.Count == 0 ? [] :
+            [.. Enumerable.Range(0, (int)(eachSecond.Keys.Last() - eachSecond.Keys.First() + 1)).Select(i => eachSecond.GetValueOrDefault(eachSecond.Keys.First() + i))];
 
         var ackLatency = new LatencyHistogram();
         foreach (var workerEvent in sent)
@@ -136,6 +154,7 @@ internal static class ChatScenario
 
         var seconds = sent.Max(e => e.Seconds);
         return new StepReport(step, rate, seconds, sent.Sum(e => e.Sent), sent.Sum(e => e.Acked), expected, delivered,
-            delivered / Math.Max(seconds, 0.001), latency.Summary(), ackLatency.Summary(), ConnectScenario.MergeErrors(sent));
+            delivered / Math.Max(seconds, 0.001), latency.Summary(), ackLatency.Summary(), ConnectScenario.MergeErrors(sent),
+            latency.Distribution(), deliveriesEachSecond);
     }
 }
