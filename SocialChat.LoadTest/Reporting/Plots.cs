@@ -69,18 +69,21 @@ internal static class Plots
             line.LegendText = string.Create(CultureInfo.InvariantCulture, $"{name}: {step.Rate:N0} msg/s, p99 {step.Latency.P99Ms:F1} ms");
         }
 
-        plot.Axes.Bottom.TickGenerator = new NumericAutomatic
-        {
-            MinorTickGenerator = new LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = exponent => Math.Pow(10, exponent).ToString("0.##", CultureInfo.InvariantCulture),
-        };
+        plot.Axes.Bottom.TickGenerator = LogScale();
         plot.Title("End-to-end delivery latency");
         plot.XLabel("send → delivered (ms, log scale)");
         plot.YLabel("deliveries within (%)");
         plot.ShowLegend(Alignment.LowerRight);
         plot.SavePng(path, Width, Height);
     }
+
+    /// <summary>ScottPlot 5 has no log axis: the values are plotted as log10, and the ticks say what they stand for.</summary>
+    private static NumericAutomatic LogScale() => new()
+    {
+        MinorTickGenerator = new LogMinorTickGenerator(),
+        IntegerTicksOnly = true,
+        LabelFormatter = exponent => Math.Pow(10, exponent).ToString("0.##", CultureInfo.InvariantCulture),
+    };
 
     private static void DeliveriesOverTime(IEnumerable<(string Name, ChatReport Report)> reports, string path)
     {
@@ -115,12 +118,7 @@ internal static class Plots
         var limit = plot.Add.HorizontalLine(Math.Log10(100));
         limit.LegendText = "p99 = 100 ms";
         limit.LinePattern = LinePattern.Dashed;
-        plot.Axes.Left.TickGenerator = new NumericAutomatic
-        {
-            MinorTickGenerator = new LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = exponent => Math.Pow(10, exponent).ToString("0.##", CultureInfo.InvariantCulture),
-        };
+        plot.Axes.Left.TickGenerator = LogScale();
         plot.Title("Rising send rate: p99 latency against deliveries per second");
         plot.XLabel("deliveries / s");
         plot.YLabel("p99 (ms, log scale)");
