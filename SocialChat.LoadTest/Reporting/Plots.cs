@@ -70,10 +70,15 @@ internal static class Plots
         }
 
         plot.Axes.Bottom.TickGenerator = LogScale();
-        plot.Title("End-to-end delivery latency");
-        plot.XLabel("send → delivered (ms, log scale)");
-        plot.YLabel("deliveries within (%)");
-        plot.ShowLegend(Alignment.LowerRight);
+        Save(plot, path, "End-to-end delivery latency", "send → delivered (ms, log scale)", "deliveries within (%)", Alignment.LowerRight);
+    }
+
+    private static void Save(Plot plot, string path, string title, string xLabel, string yLabel, Alignment legend)
+    {
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        plot.ShowLegend(legend);
         plot.SavePng(path, Width, Height);
     }
 
@@ -97,11 +102,7 @@ internal static class Plots
             }
         }
 
-        plot.Title("Deliveries per second");
-        plot.XLabel("second of the run (steps back to back)");
-        plot.YLabel("deliveries / s");
-        plot.ShowLegend(Alignment.UpperLeft);
-        plot.SavePng(path, Width, Height);
+        Save(plot, path, "Deliveries per second", "second of the run (steps back to back)", "deliveries / s", Alignment.UpperLeft);
     }
 
     private static void Ramp(IEnumerable<(string Name, ChatReport Report)> reports, string path)
@@ -119,10 +120,6 @@ internal static class Plots
         limit.LegendText = "p99 = 100 ms";
         limit.LinePattern = LinePattern.Dashed;
         plot.Axes.Left.TickGenerator = LogScale();
-        plot.Title("Rising send rate: p99 latency against deliveries per second");
-        plot.XLabel("deliveries / s");
-        plot.YLabel("p99 (ms, log scale)");
-        plot.ShowLegend(Alignment.UpperLeft);
-        plot.SavePng(path, Width, Height);
+        Save(plot, path, "Rising send rate: p99 latency against deliveries per second", "deliveries / s", "p99 (ms, log scale)", Alignment.UpperLeft);
     }
 }
