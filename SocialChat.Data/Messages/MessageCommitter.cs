@@ -19,7 +19,7 @@ public sealed record NewMessage(Guid ConversationId, Guid SenderId, Guid ClientM
 /// </summary>
 public sealed partial class MessageCommitter : IAsyncDisposable
 {
-    private readonly Channel<PendingSend> queue = Channel.CreateUnbounded<PendingSend>();
+    private readonly Channel<PendingSend>[] queues;
     private readonly NpgsqlDataSource dataSource;
     private readonly ILogger<MessageCommitter> logger;
     private readonly int maxBatchSize;
@@ -35,9 +35,10 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         maxBatchSize = options.Value.MaxBatchSize;
         // The first send's request creates this singleton: without SuppressFlow the committers would carry its
         // Activity and log scope for the life of the process.
+        queues = [.. Enumerable.Range(0, options.Value.Committers).Select(_ => Channel.CreateUnbounded<PendingSend>(new UnboundedChannelOptions { SingleReader = true }))];
         using (ExecutionContext.SuppressFlow())
         {
-            committers = [.. Enumerable.Range(0, options.Value.Committers).Select(_ => Task.Run(CommitWaitingAsync))];
+            committers = [.. queues.Select(queue => Task.Run(() => CommitWaitingAsync(queue.Reader)))];
         }
     }
 
@@ -49,6 +50,9 @@ public sealed partial class MessageCommitter : IAsyncDisposable
     public async Task<SentMessage?> StoreAsync(NewMessage message, CancellationToken cancellationToken)
     {
         var pending = new PendingSend(message, Activity.Current?.Context, cancellationToken);
+        // A conversation's sends always go to the same committer: they would wait on each other's row lock anyway,
+        // and committers whose batches shared conversations would run one after the other instead of side by side.
+        var queue = queues[(uint)message.ConversationId.GetHashCode() % (uint)queues.Length];
         if (!queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(MessageCommitter), "The service is stopping.");
@@ -59,16 +63,20 @@ public sealed partial class MessageCommitter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        queue.Writer.TryComplete();
+        foreach (var queue in queues)
+        {
+            queue.Writer.TryComplete();
+        }
+
         await Task.WhenAll(committers);
     }
 
-    private async Task CommitWaitingAsync()
+    private async Task CommitWaitingAsync(ChannelReader<PendingSend> queue)
     {
         var batch = new List<PendingSend>(maxBatchSize);
-        while (await queue.Reader.WaitToReadAsync())
+        while (await queue.WaitToReadAsync())
         {
-            while (batch.Count < maxBatchSize && queue.Reader.TryRead(out var pending))
+            while (batch.Count < maxBatchSize && queue.TryRead(out var pending))
             {
                 // A caller that gave up before its commit began is not stored: it sees a failure, and its retry
                 // with the same clientMessageId stores the message then.
