@@ -33,9 +33,9 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         this.dataSource = dataSource;
         this.logger = logger;
         maxBatchSize = options.Value.MaxBatchSize;
+        queues = [.. Enumerable.Range(0, options.Value.Committers).Select(_ => Channel.CreateUnbounded<PendingSend>(new UnboundedChannelOptions { SingleReader = true }))];
         // The first send's request creates this singleton: without SuppressFlow the committers would carry its
         // Activity and log scope for the life of the process.
-        queues = [.. Enumerable.Range(0, options.Value.Committers).Select(_ => Channel.CreateUnbounded<PendingSend>(new UnboundedChannelOptions { SingleReader = true }))];
         using (ExecutionContext.SuppressFlow())
         {
             committers = [.. queues.Select(queue => Task.Run(() => CommitWaitingAsync(queue.Reader)))];
