@@ -6,6 +6,7 @@ using SocialChat.Data;
 using SocialChat.Data.Auth;
 using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
+using SocialChat.Data.Messages;
 using SocialChat.Data.Notifications;
 using SocialChat.Data.Realtime;
 using SocialChat.Data.Users;
@@ -29,7 +30,7 @@ internal static class Extensions
         builder.AddSocialChatRealtime();
         builder.Services.AddOptions<ConversationOptions>().BindConfiguration(ConversationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<SocialChat.Data.Conversations.Conversations>();
-        builder.Services.AddScoped<SocialChat.Data.Messages.Messages>();
+        builder.AddSocialChatMessages();
         builder.Services.AddScoped<Notifier>();
 
         // Kestrel's own loader reads endpoints, not limits: bind Kestrel:Limits (body and header sizes, minimum data

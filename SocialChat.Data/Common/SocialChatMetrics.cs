@@ -15,6 +15,11 @@ public static class SocialChatMetrics
     public static readonly Counter<long> MessagesSent = SocialChatTelemetry.Meter.CreateCounter<long>(
         "socialchat.messages.sent", unit: "{message}", description: "Messages stored, through REST or the hub (a retried send counts once).");
 
+    /// <summary>How many sends shared one transaction (MessageCommitter): 1 while sends come one at a time, more under load.</summary>
+    public static readonly Histogram<int> SendsPerCommit = SocialChatTelemetry.Meter.CreateHistogram<int>(
+        "socialchat.messages.commit.sends", unit: "{send}", description: "Sends stored by one grouped commit.",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
+
     public static readonly Counter<long> MessagesDelivered = SocialChatTelemetry.Meter.CreateCounter<long>(
         "socialchat.messages.delivered", unit: "{message}", description: "Messages handed to the backplane for every member's live connections.");
 

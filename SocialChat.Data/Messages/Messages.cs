@@ -1,9 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
 using SocialChat.Data.Infrastructure;
-using SocialChat.Data.Infrastructure.EntityConfigurations;
 using SocialChat.Data.Users;
 
 namespace SocialChat.Data.Messages;
@@ -12,17 +10,17 @@ namespace SocialChat.Data.Messages;
 /// Sending, editing, deleting and reading messages: the one implementation behind both the REST door and
 /// the hub. A message is committed before anyone is told of it.
 /// </summary>
-public sealed class Messages(SocialDbContext db, IConversationEvents events)
+public sealed class Messages(SocialDbContext db, IConversationEvents events, MessageCommitter committer)
 {
     public const int MaxBodyLength = 4000;
 
     private static readonly DomainError NotFound = new DomainError.NotFound("Conversation not found.");
 
     /// <summary>
-    /// Takes the next seq by bumping the conversation's counter in the insert's transaction: the row lock
-    /// serialises concurrent senders, so seq has no gaps and no duplicates. The same clientMessageId from the
-    /// same sender returns the message stored the first time, also when both requests race: the loser's
-    /// insert hits the idempotency index, its transaction (and its seq) rolls back, and it reads the winner's.
+    /// Checks the send, then hands it to <see cref="MessageCommitter"/>, which stores it in a commit shared with
+    /// the sends waiting beside it and assigns its seq there. The same clientMessageId from the same sender returns
+    /// the message stored the first time, also when both requests race (the committer finds it under the
+    /// conversation's lock). Members hear of the message only after its commit.
     /// </summary>
     public async Task<Result<SentMessage>> SendAsync(Guid senderId, Guid conversationId, SendMessageRequest request, CancellationToken cancellationToken)
     {
@@ -61,18 +59,20 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events)
             return new DomainError.Forbidden("You cannot message this user.");
         }
 
-        var message = await InsertAsync(senderId, conversationId, request, body.Value, cancellationToken);
-        if (message is null)
+        var stored = await committer.StoreAsync(
+            new NewMessage(conversationId, senderId, request.ClientMessageId, body.Value, request.ReplyToSeq), cancellationToken);
+        if (stored is null)
         {
-            var winner = await FindSentAsync(conversationId, senderId, request.ClientMessageId, cancellationToken)
-                ?? throw new InvalidOperationException("The concurrent send that won the idempotency race is missing.");
-            return new SentMessage(winner, Created: false);
+            return NotFound;
         }
 
-        SocialChatMetrics.MessagesSent.Add(1);
-        var sent = MessageResponse.From(message);
-        await events.MessageReceivedAsync(sent);
-        return new SentMessage(sent, Created: true);
+        if (stored.Created)
+        {
+            SocialChatMetrics.MessagesSent.Add(1);
+            await events.MessageReceivedAsync(stored.Message);
+        }
+
+        return stored;
     }
 
     public async Task<Result<MessageResponse>> EditAsync(Guid userId, Guid conversationId, long seq, EditMessageRequest request, CancellationToken cancellationToken)
@@ -223,44 +223,6 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events)
         }
 
         return true;
-    }
-
-    private async Task<Message?> InsertAsync(Guid senderId, Guid conversationId, SendMessageRequest request, string body, CancellationToken cancellationToken)
-    {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var now = DateTime.UtcNow;
-        var seq = (await db.Database.SqlQuery<long>(
-            $"UPDATE conversations SET last_seq = last_seq + 1, updated_at = {now} WHERE id = {conversationId} RETURNING last_seq AS \"Value\"")
-            .ToListAsync(cancellationToken)).Single();
-        var message = new Message
-        {
-            ConversationId = conversationId,
-            Seq = seq,
-            SenderId = senderId,
-            ClientMessageId = request.ClientMessageId,
-            Body = body,
-            ReplyToSeq = request.ReplyToSeq,
-            CreatedAt = now,
-        };
-        db.Messages.Add(message);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: MessageConfiguration.IdempotencyIndex })
-        {
-            // Rolling back takes the seq increment with it, so the winner's seq is the only one: no gap.
-            await transaction.RollbackAsync(cancellationToken);
-            db.ChangeTracker.Clear();
-            return null;
-        }
-
-        // Sending implies having read up to one's own message.
-        await db.ConversationMembers
-            .Where(m => m.ConversationId == conversationId && m.UserId == senderId && m.LastReadSeq < seq)
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.LastReadSeq, seq), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return message;
     }
 
     private async Task<MessageResponse?> FindSentAsync(Guid conversationId, Guid senderId, Guid clientMessageId, CancellationToken cancellationToken) =>

@@ -2,12 +2,12 @@ using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using SocialChat.Data;
 using SocialChat.Data.Auth;
+using SocialChat.Data.Messages;
 using SocialChat.Data.Realtime;
 using SocialChat.Realtime.Presence;
 using SocialChat.Realtime.RateLimiting;
 using SocialChat.Realtime.Telemetry;
 using SocialChat.Realtime.Resilience;
-using MessageOperations = SocialChat.Data.Messages.Messages;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -35,7 +35,7 @@ internal static class Extensions
         builder.Services.AddSingleton<HubConnectionsMetricFilter>();
         builder.Services.AddSingleton<UnavailableDependencyFilter>();
 
-        builder.Services.AddScoped<MessageOperations>();
+        builder.AddSocialChatMessages();
         builder.Services.AddHostedService<ConnectPathWarmUp>();
         builder.Services.AddHostedService<NodeHeartbeat>();
         builder.Services.AddHostedService<SessionRevocationListener>();

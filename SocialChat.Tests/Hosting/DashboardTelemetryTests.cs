@@ -168,6 +168,31 @@ public sealed class DashboardTelemetryTests(DashboardTelemetryTests.SystemWithDa
         Assert.True(left < connected, $"socialchat.hub.connections stayed at {left} after the client left");
     }
 
+    [Fact]
+    public async Task Sends_that_arrive_together_share_commits_and_the_Api_reports_how_many_each_commit_stored()
+    {
+        var owner = await TestUser.RegisterAsync(system.App);
+        var members = await Task.WhenAll(Enumerable.Range(0, 9).Select(_ => TestUser.RegisterAsync(system.App)));
+        var group = await Chat.CreateGroupAsync(owner, members);
+        TestUser[] senders = [owner, .. members];
+
+        var sent = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Chat.SendAsync(senders[i % senders.Length], group.Id, $"burst {i}")));
+
+        var exported = await Eventually.HoldsAsync(
+            () => system.GetOrNullAsync<InstrumentDetail>("/api/telemetry/metrics/api/socialchat.messages.commit.sends"),
+            detail => detail is not null && CommitsAndSends(detail).Sends >= sent.Length, ExportWait);
+        Assert.NotNull(exported);
+        var (commits, sends) = CommitsAndSends(exported);
+        Assert.True(sends > commits, $"{sends} sends in {commits} commits: no commit stored more than one");
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), sent.Select(m => m.Seq).Order());
+    }
+
+    /// <summary>A histogram's point counts what was recorded (here commits) and adds it up (their sends).</summary>
+    private static (double Commits, double Sends) CommitsAndSends(InstrumentDetail detail) =>
+        detail.Cumulative
+            ? (detail.Points[^1].Value, detail.Points[^1].Sum ?? 0)
+            : (detail.Points.Sum(p => p.Value), detail.Points.Sum(p => p.Sum ?? 0));
+
     // Npgsql names its spans' database system in db.system.name (semantic conventions 1.26+) or db.system before.
     private static bool IsDatabaseCall(SpanEntry span) =>
         span.Attributes.GetValueOrDefault("db.system.name", span.Attributes.GetValueOrDefault("db.system", "")) == "postgresql";

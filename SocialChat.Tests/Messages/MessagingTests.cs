@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.AspNetCore.SignalR.Client;
 using SocialChat.Data.Common;
 using SocialChat.Data.Messages;
 using SocialChat.Tests.Hosting;
@@ -41,6 +42,50 @@ public sealed class MessagingTests(SocialChatAppFixture fixture)
         var history = await (await owner.Client.GetAsync($"/api/v1/conversations/{direct.Id}/messages")).ReadAsync<Page<MessageResponse>>();
         Assert.Equal(1, Assert.Single(history.Items).Seq);
         Assert.Equal(1, (await Chat.GetAsync(other, direct.Id)).LastSeq);
+    }
+
+    [Fact]
+    public async Task Two_hundred_sends_at_once_over_REST_and_both_hub_nodes_into_three_groups_are_each_acknowledged_once_and_stored_without_gaps()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var senders = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => TestUser.RegisterAsync(fixture)));
+        var groups = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Chat.CreateGroupAsync(owner, senders)));
+        // Every sender talks to the Api and to one of the two Realtime nodes: three processes commit into the same groups.
+        var hubs = await Task.WhenAll(senders.Select((s, i) => HubClient.ConnectAsync(fixture.GetEndpoint("realtime", i % 2), s.AccessToken)));
+        try
+        {
+            // Ten sends per sender (five per door, under the hub's burst), and each sender's first send is also sent
+            // twice more at the same moment with its clientMessageId, once per door.
+            var sends = senders.SelectMany((sender, s) => Enumerable.Range(0, 10).Select(i => (Sender: s, Group: groups[(s + i) % 3].Id, ClientMessageId: Guid.NewGuid(), OverHub: i % 2 == 1))).ToList();
+            var repeats = sends.Where((_, i) => i % 10 == 0).SelectMany(send => new[] { send with { OverHub = false }, send with { OverHub = true } });
+            var acknowledged = await Task.WhenAll(sends.Concat(repeats).Select(async send => (send.ClientMessageId, Message: send.OverHub
+                ? await hubs[send.Sender].Connection.InvokeAsync<MessageResponse>("SendMessage", send.Group, send.ClientMessageId, $"from {send.Sender}", null)
+                : await (await Chat.PostMessageAsync(senders[send.Sender], send.Group, $"from {send.Sender}", send.ClientMessageId)).ReadAsync<MessageResponse>())));
+
+            // Every send is acknowledged, a repeat with the message of the send it repeats: one message per clientMessageId.
+            Assert.All(acknowledged.GroupBy(a => a.ClientMessageId), same => Assert.Single(same.Select(a => (a.Message.Id, a.Message.Seq)).Distinct()));
+            var messages = acknowledged.DistinctBy(a => a.ClientMessageId).Select(a => a.Message).ToList();
+            Assert.Equal(sends.Count, messages.Count);
+            foreach (var group in groups)
+            {
+                var stored = await Chat.CatchUpAsync(owner, group.Id, after: 0);
+                Assert.Equal(Enumerable.Range(1, stored.Count).Select(i => (long)i), stored.Select(m => m.Seq));
+                Assert.Equal(
+                    messages.Where(m => m.ConversationId == group.Id).OrderBy(m => m.Seq).Select(m => (m.Id, m.Seq, m.SenderId, m.ClientMessageId, m.Body, m.CreatedAt)),
+                    stored.Select(m => (m.Id, m.Seq, m.SenderId, m.ClientMessageId, m.Body, m.CreatedAt)));
+                Assert.Equal(stored.Count, (await Chat.GetAsync(owner, group.Id)).LastSeq);
+                foreach (var sender in senders)
+                {
+                    // Sending implies having read up to one's own message.
+                    var ownNewest = stored.Where(m => m.SenderId == sender.Id).Max(m => m.Seq);
+                    Assert.InRange((await Chat.GetAsync(sender, group.Id)).LastReadSeq, ownNewest, stored.Count);
+                }
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(hubs.Select(h => h.DisposeAsync().AsTask()));
+        }
     }
 
     [Fact]

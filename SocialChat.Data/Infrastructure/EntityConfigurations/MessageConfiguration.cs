@@ -17,7 +17,7 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         // History pages are range scans on (conversation, seq); uniqueness makes a gap-free seq provable.
         builder.HasIndex(m => new { m.ConversationId, m.Seq }).IsUnique();
 
-        // The idempotency key of a send; SendMessage recognises a concurrent duplicate by this index's name.
+        // The idempotency key of a send; MessageCommitter looks a retried send up by it under the conversation's lock.
         builder.HasIndex(m => new { m.ConversationId, m.SenderId, m.ClientMessageId }).IsUnique().HasDatabaseName(IdempotencyIndex);
 
         builder.HasOne<Conversation>().WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);

@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using SocialChat.Data.Common;
+
+namespace SocialChat.Data.Messages;
+
+/// <summary>A send that passed the checks (member, body, reply, blocks) and waits to be stored.</summary>
+public sealed record NewMessage(Guid ConversationId, Guid SenderId, Guid ClientMessageId, string Body, long? ReplyToSeq);
+
+/// <summary>
+/// Stores the sends of this process in grouped transactions: PostgreSQL's fsync per commit, not the work of a
+/// send, bounds a commit-per-message path (PERFORMANCE.md), so concurrent sends share one commit. The caller's
+/// task completes only after the commit, so a message is still durable before anyone is told of it.
+/// </summary>
+public sealed partial class MessageCommitter : IAsyncDisposable
+{
+    private readonly Channel<PendingSend>[] queues;
+    private readonly NpgsqlDataSource dataSource;
+    private readonly ILogger<MessageCommitter> logger;
+    private readonly int maxBatchSize;
+    private readonly Task[] committers;
+
+    // The data source, not a DbContext: this singleton outlives every request scope and its committers run at the
+    // same time, while a DbContext is scoped and runs one command at a time. It is the pool the DbContexts draw on,
+    // so the connection string's rules for PgBouncer (Max Auto Prepare=0, No Reset On Close) hold here too.
+    public MessageCommitter(NpgsqlDataSource dataSource, IOptions<MessageCommitOptions> options, ILogger<MessageCommitter> logger)
+    {
+        this.dataSource = dataSource;
+        this.logger = logger;
+        maxBatchSize = options.Value.MaxBatchSize;
+        queues = [.. Enumerable.Range(0, options.Value.Committers).Select(_ => Channel.CreateUnbounded<PendingSend>(new UnboundedChannelOptions { SingleReader = true }))];
+        // The first send's request creates this singleton: without SuppressFlow the committers would carry its
+        // Activity and log scope for the life of the process.
+        using (ExecutionContext.SuppressFlow())
+        {
+            committers = [.. queues.Select(queue => Task.Run(() => CommitWaitingAsync(queue.Reader)))];
+        }
+    }
+
+    /// <summary>
+    /// The stored message: created by this call, or the one stored before under the same (conversation, sender,
+    /// clientMessageId), also when that one is in the same commit. Null when the conversation no longer exists.
+    /// Every send of a commit that failed transiently (the database went away) gets the same exception.
+    /// </summary>
+    public async Task<SentMessage?> StoreAsync(NewMessage message, CancellationToken cancellationToken)
+    {
+        var pending = new PendingSend(message, Activity.Current?.Context, cancellationToken);
+        // A conversation's sends always go to the same committer: they would wait on each other's row lock anyway,
+        // and committers whose batches shared conversations would run one after the other instead of side by side.
+        var queue = queues[(uint)message.ConversationId.GetHashCode() % (uint)queues.Length];
+        if (!queue.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(nameof(MessageCommitter), "The service is stopping.");
+        }
+
+        return await pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var queue in queues)
+        {
+            queue.Writer.TryComplete();
+        }
+
+        await Task.WhenAll(committers);
+    }
+
+    private async Task CommitWaitingAsync(ChannelReader<PendingSend> queue)
+    {
+        var batch = new List<PendingSend>(maxBatchSize);
+        while (await queue.WaitToReadAsync())
+        {
+            while (batch.Count < maxBatchSize && queue.TryRead(out var pending))
+            {
+                // A caller that gave up before its commit began is not stored: it sees a failure, and its retry
+                // with the same clientMessageId stores the message then.
+                if (pending.CallerToken.IsCancellationRequested)
+                {
+                    pending.Completion.TrySetCanceled(pending.CallerToken);
+                }
+                else
+                {
+                    batch.Add(pending);
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                await CommitAsync(batch);
+                batch.Clear();
+            }
+        }
+    }
+
+    private async Task CommitAsync(IReadOnlyList<PendingSend> batch)
+    {
+        try
+        {
+            var stored = await StoreInOneTransactionAsync(batch);
+            SocialChatMetrics.SendsPerCommit.Record(batch.Count);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Completion.TrySetResult(stored[i]);
+            }
+        }
+        catch (Exception exception) when (batch.Count == 1 || TransientFailures.IsTransient(exception))
+        {
+            // Nothing of the transaction was committed, or (the connection broke during COMMIT) nobody can know:
+            // each caller retries with its clientMessageId, which finds the message if it was stored.
+            foreach (var pending in batch)
+            {
+                pending.Completion.TrySetException(exception);
+            }
+        }
+        catch (Exception exception)
+        {
+            // One send the database refuses (say its sender was deleted meanwhile) must not fail the others.
+            LogBatchRefused(exception, batch.Count);
+            foreach (var pending in batch)
+            {
+                await CommitAsync([pending]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Locks the conversations first, in id order so that two committers (of this process or another) never wait
+    /// on each other in a circle; under those locks every other send to them waits, so the messages already stored
+    /// and the last seqs read next are final: seqs continue without a gap, and a duplicate is found, not inserted.
+    /// </summary>
+    private async Task<SentMessage?[]> StoreInOneTransactionAsync(IReadOnlyList<PendingSend> batch)
+    {
+        using var activity = SocialChatTelemetry.ActivitySource.StartActivity(
+            "store messages", ActivityKind.Internal, parentContext: default,
+            links: batch.Where(p => p.Caller is not null).Select(p => new ActivityLink(p.Caller!.Value)));
+        activity?.SetTag("socialchat.messages.batch_size", batch.Count);
+
+        var messages = batch.Select(p => p.Message).ToArray();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+
+        var lastSeqs = new Dictionary<Guid, long>();
+        var stored = new Dictionary<(Guid, Guid, Guid), MessageResponse>();
+        await using (var lookup = new NpgsqlBatch(connection, transaction))
+        {
+            lookup.BatchCommands.Add(Command(
+                "SELECT id, last_seq FROM conversations WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+                ArrayOf(messages.Select(m => m.ConversationId).Distinct(), NpgsqlDbType.Uuid)));
+            lookup.BatchCommands.Add(Command(
+                """
+                SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_message_id, m.body, m.reply_to_seq, m.created_at, m.edited_at, m.deleted_at
+                FROM messages AS m
+                JOIN unnest($1, $2, $3) AS k(conversation_id, sender_id, client_message_id)
+                  ON m.conversation_id = k.conversation_id AND m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id
+                """,
+                ArrayOf(messages.Select(m => m.ConversationId), NpgsqlDbType.Uuid),
+                ArrayOf(messages.Select(m => m.SenderId), NpgsqlDbType.Uuid),
+                ArrayOf(messages.Select(m => m.ClientMessageId), NpgsqlDbType.Uuid)));
+            await using var reader = await lookup.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                lastSeqs[reader.GetGuid(0)] = reader.GetInt64(1);
+            }
+
+            await reader.NextResultAsync();
+            while (await reader.ReadAsync())
+            {
+                var earlier = ReadMessage(reader);
+                stored.TryAdd((earlier.ConversationId, earlier.SenderId, earlier.ClientMessageId), earlier);
+            }
+        }
+
+        // PostgreSQL keeps microseconds: the createdAt a sender is answered is the one history shows.
+        var now = DateTime.UtcNow;
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
+        var results = new SentMessage?[messages.Length];
+        var inserted = new List<MessageResponse>();
+        for (var i = 0; i < messages.Length; i++)
+        {
+            var message = messages[i];
+            if (!lastSeqs.TryGetValue(message.ConversationId, out var lastSeq))
+            {
+                continue;
+            }
+
+            if (stored.TryGetValue((message.ConversationId, message.SenderId, message.ClientMessageId), out var earlier))
+            {
+                results[i] = new SentMessage(earlier, Created: false);
+                continue;
+            }
+
+            var created = MessageResponse.From(new Message
+            {
+                ConversationId = message.ConversationId,
+                Seq = lastSeq + 1,
+                SenderId = message.SenderId,
+                ClientMessageId = message.ClientMessageId,
+                Body = message.Body,
+                ReplyToSeq = message.ReplyToSeq,
+                CreatedAt = now,
+            });
+            lastSeqs[message.ConversationId] = created.Seq;
+            stored[(message.ConversationId, message.SenderId, message.ClientMessageId)] = created;
+            inserted.Add(created);
+            results[i] = new SentMessage(created, Created: true);
+        }
+
+        if (inserted.Count > 0)
+        {
+            await using var write = new NpgsqlBatch(connection, transaction);
+            write.BatchCommands.Add(Command(
+                """
+                INSERT INTO messages (id, conversation_id, seq, sender_id, client_message_id, body, reply_to_seq, created_at)
+                SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
+                """,
+                ArrayOf(inserted.Select(m => m.Id), NpgsqlDbType.Uuid),
+                ArrayOf(inserted.Select(m => m.ConversationId), NpgsqlDbType.Uuid),
+                ArrayOf(inserted.Select(m => m.Seq), NpgsqlDbType.Bigint),
+                ArrayOf(inserted.Select(m => m.SenderId), NpgsqlDbType.Uuid),
+                ArrayOf(inserted.Select(m => m.ClientMessageId), NpgsqlDbType.Uuid),
+                ArrayOf(inserted.Select(m => m.Body), NpgsqlDbType.Text),
+                ArrayOf(inserted.Select(m => m.ReplyToSeq), NpgsqlDbType.Bigint),
+                ArrayOf(inserted.Select(m => m.CreatedAt), NpgsqlDbType.TimestampTz)));
+
+            var conversations = inserted.Select(m => m.ConversationId).Distinct().ToArray();
+            write.BatchCommands.Add(Command(
+                """
+                UPDATE conversations AS c SET last_seq = v.last_seq, updated_at = $3
+                FROM unnest($1, $2) AS v(id, last_seq)
+                WHERE c.id = v.id
+                """,
+                ArrayOf(conversations, NpgsqlDbType.Uuid),
+                ArrayOf(conversations.Select(id => lastSeqs[id]), NpgsqlDbType.Bigint),
+                new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz }));
+
+            // Sending implies having read up to one's own message. One row per member: UPDATE … FROM uses only one
+            // of several rows joining the same target row, and which one is not defined.
+            var readUpTo = inserted.GroupBy(m => (m.ConversationId, m.SenderId), (key, sent) => (key.ConversationId, key.SenderId, Seq: sent.Max(m => m.Seq))).ToArray();
+            write.BatchCommands.Add(Command(
+                """
+                UPDATE conversation_members AS m SET last_read_seq = v.seq
+                FROM unnest($1, $2, $3) AS v(conversation_id, user_id, seq)
+                WHERE m.conversation_id = v.conversation_id AND m.user_id = v.user_id AND m.last_read_seq < v.seq
+                """,
+                ArrayOf(readUpTo.Select(r => r.ConversationId), NpgsqlDbType.Uuid),
+                ArrayOf(readUpTo.Select(r => r.SenderId), NpgsqlDbType.Uuid),
+                ArrayOf(readUpTo.Select(r => r.Seq), NpgsqlDbType.Bigint)));
+            await write.ExecuteNonQueryAsync();
+        }
+
+        await transaction.CommitAsync();
+        return results;
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    private static NpgsqlParameter ArrayOf<T>(IEnumerable<T> values, NpgsqlDbType elementType) =>
+        new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | elementType };
+
+    private static MessageResponse ReadMessage(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetGuid(3), reader.GetGuid(4),
+        reader.IsDBNull(5) ? null : reader.GetString(5),
+        reader.IsDBNull(6) ? null : reader.GetInt64(6),
+        reader.GetDateTime(7),
+        reader.IsDBNull(8) ? null : reader.GetDateTime(8),
+        reader.IsDBNull(9) ? null : reader.GetDateTime(9));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A commit of {Count} sends was refused; storing them one at a time")]
+    private partial void LogBatchRefused(Exception exception, int count);
+
+    private sealed record PendingSend(NewMessage Message, ActivityContext? Caller, CancellationToken CallerToken)
+    {
+        public TaskCompletionSource<SentMessage?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
