@@ -12,6 +12,7 @@ namespace SocialChat.LoadTest.Fleet;
 internal sealed class SocketIoChatConnection : IChatConnection
 {
     private readonly SocketIO _client;
+    private readonly TaskCompletionSource _accepted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public SocketIoChatConnection(Uri peer, WorkerUser user, TimeSpan connectTimeout, ChatConnectionEvents events)
     {
@@ -25,13 +26,20 @@ internal sealed class SocketIoChatConnection : IChatConnection
         });
         // Payloads are read with the contract's options here: the library's serializer changes the options it is given.
         _client.On("MessageReceived", response => events.MessageReceived(response.GetValue(0).Deserialize<MessageResponse>(WorkerJson.Contract)!));
+        _client.OnConnected += (_, _) => _accepted.TrySetResult();
+        _client.OnError += (_, error) => _accepted.TrySetException(new InvalidOperationException($"Socket.IO connect refused: {error}"));
         _client.OnDisconnected += (_, _) => events.Closed();
     }
 
     public bool IsConnected => _client.Connected;
 
     /// <summary>The peer joins a connection to its rooms before it accepts it: connected means joined.</summary>
-    public Task ConnectAsync(CancellationToken cancellationToken) => _client.ConnectAsync().WaitAsync(cancellationToken);
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        // The library's ConnectAsync can return before the server answered the Socket.IO CONNECT (seen under load): wait for that answer.
+        await _client.ConnectAsync().WaitAsync(cancellationToken);
+        await _accepted.Task.WaitAsync(cancellationToken);
+    }
 
     public async Task SendMessageAsync(Guid conversationId, Guid clientMessageId, string body, CancellationToken cancellationToken)
     {
