@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
 using SocialChat.LoadTest.Reporting;
 using SocialChat.Tests.Hosting;
 
@@ -11,8 +9,6 @@ namespace SocialChat.Tests.Benchmarks;
 /// </summary>
 public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
 {
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(4);
-
     [Fact]
     public async Task Connect_opens_every_connection_from_two_worker_processes_to_both_replicas()
     {
@@ -87,51 +83,6 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         Assert.Contains("only targets loopback", output, StringComparison.Ordinal);
     }
 
-    private async Task<(int ExitCode, T Report, string Output)> RunAsync<T>(string scenario, params string[] arguments)
-    {
-        var reportPath = Path.Combine(Path.GetTempPath(), $"loadtest-{Guid.NewGuid():N}.json");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SocialChat.LoadTest.dll"));
-        start.ArgumentList.Add(scenario);
-        var target = new Dictionary<string, string>
-        {
-            ["--api"] = fixture.GetEndpoint("api").ToString(),
-            ["--realtime"] = $"{fixture.GetEndpoint("realtime", 0)},{fixture.GetEndpoint("realtime", 1)}",
-            ["--postgres"] = (await fixture.GetConnectionStringAsync("socialdb"))!,
-            ["--redis"] = (await fixture.GetConnectionStringAsync("cache"))!,
-            ["--jwt-signing-key"] = fixture.EnvironmentOf("api", "Jwt__SigningKey"),
-            ["--max-run-time"] = "00:03:00",
-            ["--report"] = reportPath,
-        };
-        foreach (var (name, value) in target.Where(t => !arguments.Contains(t.Key)))
-        {
-            start.ArgumentList.Add(name);
-            start.ArgumentList.Add(value);
-        }
-
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(RunTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        var output = $"{await stdout}\n{await stderr}\n{fixture.App.FailuresLogged(["realtime-0", "realtime-1"])}";
-        TestContext.Current.TestOutputHelper?.WriteLine(output);
-        var report = File.Exists(reportPath) ? JsonSerializer.Deserialize<T>(await File.ReadAllTextAsync(reportPath), JsonSerializerOptions.Web)! : default!;
-        File.Delete(reportPath);
-        return (process.ExitCode, report, output);
-    }
+    private Task<(int ExitCode, T Report, string Output)> RunAsync<T>(string scenario, params string[] arguments) =>
+        LoadToolProcess.RunAsync<T>(fixture, () => fixture.App.FailuresLogged(["realtime-0", "realtime-1"]), scenario, arguments);
 }
