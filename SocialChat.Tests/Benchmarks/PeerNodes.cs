@@ -6,7 +6,7 @@ namespace SocialChat.Tests.Benchmarks;
 
 /// <summary>
 /// The Node.js + Socket.IO peer (benchmarks/peer-socketio) as N processes beside the test system, with its database,
-/// Redis and signing key, as benchmarks/run.sh starts them. The build installs the peer's npm packages (npm ci).
+/// Redis and signing key, as benchmarks/run.sh starts them. The tests' build installs the peer's npm packages (npm ci).
 /// </summary>
 internal sealed class PeerNodes : IAsyncDisposable
 {
