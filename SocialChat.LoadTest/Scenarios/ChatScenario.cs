@@ -30,6 +30,14 @@ internal static class ChatScenario
         StepReport? best = null;
         string? stoppedBecause = null;
         var rate = options.Rate;
+        StepReport? warmup = null;
+        if (options.Warmup > 0)
+        {
+            // Step 0, left out of the steps: its messages count in the totals and are accounted for like any other.
+            warmup = await RunStepAsync(fleet, options, 0, rate, options.Warmup, sendersPerWorker, senders, cancellationToken);
+            ProgressView.Line($"warm-up: {rate:N0} msg/s → {ReportWriter.Format(warmup.Latency)}");
+        }
+
         for (var step = 1; step <= (options.Ramp ? options.RampSteps : 1); step++)
         {
             if (rate / senders > PerSenderCeiling)
@@ -38,7 +46,7 @@ internal static class ChatScenario
                 break;
             }
 
-            var result = await RunStepAsync(fleet, options, step, rate, sendersPerWorker, senders, cancellationToken);
+            var result = await RunStepAsync(fleet, options, step, rate, options.Duration, sendersPerWorker, senders, cancellationToken);
             steps.Add(result);
             ProgressView.Line($"step {step}: {rate:N0} msg/s → {result.DeliveriesPerSecond:N0} deliveries/s, {ReportWriter.Format(result.Latency)}");
             if (result.Latency.P99Ms > options.P99LimitMs || result.Acked < result.Sent)
@@ -65,8 +73,8 @@ internal static class ChatScenario
             connected.Sum(e => e.Connected),
             connected.Sum(e => e.Failed),
             steps,
-            steps.Sum(s => s.Sent),
-            steps.Sum(s => s.Acked),
+            steps.Sum(s => s.Sent) + (warmup?.Sent ?? 0),
+            steps.Sum(s => s.Acked) + (warmup?.Acked ?? 0),
             lastSeqs.Values.Sum(),
             expected,
             delivered,
@@ -93,13 +101,14 @@ internal static class ChatScenario
         return report.Lost == 0 ? 0 : 1;
     }
 
-    private static async Task<StepReport> RunStepAsync(WorkerFleet fleet, LoadTestOptions options, int step, double rate, int[] sendersPerWorker, int senders, CancellationToken cancellationToken)
+    private static async Task<StepReport> RunStepAsync(
+        WorkerFleet fleet, LoadTestOptions options, int step, double rate, double duration, int[] sendersPerWorker, int senders, CancellationToken cancellationToken)
     {
-        await fleet.SendAsync(plan => new WorkerCommand("send", step, rate * sendersPerWorker[plan.Index] / senders, options.Duration, options.Via));
-        var sent = await ProgressView.RunAsync($"step {step}: sending {rate:N0}/s", options.Duration, async update =>
+        await fleet.SendAsync(plan => new WorkerCommand("send", step, rate * sendersPerWorker[plan.Index] / senders, duration, options.Via));
+        var sent = await ProgressView.RunAsync($"step {step}: sending {rate:N0}/s", duration, async update =>
         {
             var stopwatch = Stopwatch.StartNew();
-            using var ticker = new Timer(_ => update(Math.Min(options.Duration, stopwatch.Elapsed.TotalSeconds), $"{stopwatch.Elapsed.TotalSeconds:F0} s"), null, 500, 500);
+            using var ticker = new Timer(_ => update(Math.Min(duration, stopwatch.Elapsed.TotalSeconds), $"{stopwatch.Elapsed.TotalSeconds:F0} s"), null, 500, 500);
             return await fleet.CollectAsync("sent", cancellationToken);
         });
         var expected = sent.Sum(e => e.ExpectedDeliveries);

@@ -83,6 +83,13 @@ internal sealed class LoadTestOptions : IValidatableObject
     [Range(0.5, 600)]
     public double Duration { get; set; } = 10;
 
+    /// <summary>
+    /// chat: seconds of sending at the first rate before the measured steps, so that the servers' cold start (JIT,
+    /// first queries, pools filling) is not step 1's tail latency. Its messages are accounted for like the others.
+    /// </summary>
+    [Range(0, 600)]
+    public double Warmup { get; set; }
+
     /// <summary>"hub" (SendMessage on the connection) or "rest" (POST …/messages on the Api).</summary>
     [RegularExpression("hub|rest")]
     public string Via { get; set; } = "hub";
