@@ -1,8 +1,8 @@
 import jwt from 'jsonwebtoken';
 
 // SocialChat's SessionStore: "session:<sid, 32 hex digits>" holds the user id (32 hex digits) or "revoked".
-const sessionKey = (sessionId) => `session:${sessionId.replaceAll('-', '')}`;
 const hex = (uuid) => uuid.replaceAll('-', '').toLowerCase();
+const sessionKey = (sessionId) => `session:${hex(sessionId)}`;
 const uuidPattern = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 /**

@@ -62,9 +62,9 @@ io.on('connection', (socket) => {
       return;
     }
 
-    const now = Date.now();
-    tokens = Math.min(SendBurst, tokens + Math.floor((now - refilledAt) / 1000) * SendsPerSecond);
-    refilledAt += Math.floor((now - refilledAt) / 1000) * 1000;
+    const seconds = Math.floor((Date.now() - refilledAt) / 1000);
+    tokens = Math.min(SendBurst, tokens + seconds * SendsPerSecond);
+    refilledAt += seconds * 1000;
     if (tokens === 0) {
       return ack({ error: 'Rate limited: too many messages from this connection; slow down and retry.' });
     }
