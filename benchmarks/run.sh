@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
 # Starts SocialChat for a benchmark, runs one load-tool scenario against it, and stops everything it started.
 #
-#   benchmarks/run.sh [--replicas N] <connect|chat|api> [load tool options…]
+#   benchmarks/run.sh [--replicas N] [--peer socketio] <connect|chat|api> [load tool options…]
 #
 # The app host brings up PostgreSQL, Redis, the Worker, the Api and Realtime ×2 (Release build, free ports,
 # state in .state-bench/); with --replicas N > 2 this script starts Realtime replicas 2…N-1 itself, with the
-# same environment as replica 0 on ports of their own. Limits it raises for the run (this shell only):
+# same environment as replica 0 on ports of their own. With --peer socketio the load goes to the Node.js + Socket.IO
+# peer (benchmarks/peer-socketio) instead: N peer processes (2 by default) with replica 0's database, Redis and
+# signing key, each on a port of its own; the app host still provides PostgreSQL, Redis, migrations and the Api (seeding
+# checks, catch-up reads). Limits it raises for the run (this shell only):
 # open files up to the hard limit (20,000 here). The ephemeral port range is left as it is: the load tool
 # spreads its connections over source addresses 127.0.0.2, .3, … instead (BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 replicas=2
-if [[ "${1:-}" == "--replicas" ]]; then replicas=$2; shift 2; fi
-scenario=${1:?usage: benchmarks/run.sh [--replicas N] <connect|chat|api> [options]}; shift
+peer=
+while [[ "${1:-}" == --* ]]; do
+  case $1 in
+    --replicas) replicas=$2; shift 2 ;;
+    --peer) peer=$2; shift 2 ;;
+    *) break ;;
+  esac
+done
+[[ -z "$peer" || "$peer" == socketio ]] || { echo "--peer: only socketio is known"; exit 2; }
+scenario=${1:?usage: benchmarks/run.sh [--replicas N] [--peer socketio] <connect|chat|api> [options]}; shift
 
 ulimit -n "$(ulimit -Hn)"
 command -v jq >/dev/null || apt-get install -y jq
@@ -32,6 +43,13 @@ realtime_port=$(free_port); until port_is_free $((realtime_port + 1)); do realti
 [[ "${BENCH_NO_BUILD:-}" == 1 ]] || for project in SocialChat.AppHost SocialChat.Worker SocialChat.Api SocialChat.Realtime SocialChat.LoadTest; do
   dotnet build -c Release "$project" -v quiet -nologo >/dev/null
 done
+
+if [[ -n "$peer" ]]; then
+  peer_dir=benchmarks/peer-socketio
+  # npm ci when the lock file is newer than the installed packages (or nothing is installed yet).
+  [[ "$peer_dir/node_modules/.package-lock.json" -nt "$peer_dir/package-lock.json" ]] ||
+    (cd "$peer_dir" && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 extra_pids=()
 cleanup() {
@@ -61,7 +79,23 @@ realtime_urls="http://127.0.0.1:$realtime_port,http://127.0.0.1:$((realtime_port
 
 # Replicas past the app host's two: the same program and environment as replica 0, a port and instance id of their own.
 mapfile -d '' environment </proc/"$realtime0"/environ
-for replica in $(seq 2 $((replicas - 1))); do
+server=signalr
+if [[ -n "$peer" ]]; then
+  server=socketio
+  realtime_urls=
+  for node in $(seq 0 $((replicas - 1))); do
+    port=$(free_port)
+    (cd "$peer_dir" && exec env -i PATH="$PATH" PORT="$port" ConnectionStrings__socialdb="$(env_of ConnectionStrings__socialdb)" \
+      ConnectionStrings__cache="$(env_of ConnectionStrings__cache)" Jwt__SigningKey="$(env_of Jwt__SigningKey)" \
+      node server.js >"$state/peer-$node.log" 2>&1) &
+    extra_pids+=($!)
+    realtime_urls+="${realtime_urls:+,}http://127.0.0.1:$port"
+    for _ in $(seq 1 30); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
+  done
+fi
+# With a peer, the app host's own two Realtime nodes stay up, idle, and no more are started.
+last_replica=$((replicas - 1)); [[ -z "$peer" ]] || last_replica=1
+for replica in $(seq 2 "$last_replica"); do
   port=$(free_port)
   (cd SocialChat.Realtime && exec env -i "${environment[@]}" ASPNETCORE_URLS="http://127.0.0.1:$port" \
     OTEL_RESOURCE_ATTRIBUTES="service.instance.id=realtime-$replica" \
@@ -71,8 +105,8 @@ for replica in $(seq 2 $((replicas - 1))); do
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
 done
 
-echo "Realtime: $realtime_urls"
-dotnet SocialChat.LoadTest/bin/Release/net10.0/SocialChat.LoadTest.dll "$scenario" \
+echo "Realtime ($server): $realtime_urls"
+dotnet SocialChat.LoadTest/bin/Release/net10.0/SocialChat.LoadTest.dll "$scenario" --server "$server" \
   --api "http://127.0.0.1:$api_port" --realtime "$realtime_urls" \
   --postgres "$(env_of ConnectionStrings__socialdb)" --redis "$(env_of ConnectionStrings__cache)" \
   --jwt-signing-key "$(env_of Jwt__SigningKey)" "$@"

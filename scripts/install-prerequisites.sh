@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what SocialChat runs beside the .NET SDK: PostgreSQL server binaries, redis-server and npm (the Api's build
-# runs `npm ci` for the web client's SignalR library); with --deploy-tools also nginx, pgbouncer, psql and openssl for the
-# deployment-bundle tests, and with --browser Debian's chromium for the browser tests. Idempotent; prints what it installs.
+# runs `npm ci` for the web client's SignalR library, the tests' build for the Node.js benchmark peer); with
+# --deploy-tools also nginx, pgbouncer, psql and openssl for the deployment-bundle tests, and with --browser Debian's
+# chromium for the browser tests. Idempotent; prints what it installs.
 set -euo pipefail
 
 missing=()

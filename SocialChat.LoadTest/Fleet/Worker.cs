@@ -4,19 +4,15 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Connections;
-using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using SocialChat.Data.Common;
 using SocialChat.Data.Messages;
-using SocialChat.Data.Realtime;
 using SocialChat.LoadTest.Reporting;
 
 namespace SocialChat.LoadTest.Fleet;
 
 /// <summary>
-/// One worker process: holds its share of the users' hub connections (at most ~15,000, under the
+/// One worker process: holds its share of the users' realtime connections (at most ~15,000, under the
 /// 20,000 open files a process may have) and does what the coordinator's commands on stdin say.
 /// </summary>
 internal sealed class Worker : IAsyncDisposable
@@ -115,7 +111,7 @@ internal sealed class Worker : IAsyncDisposable
     /// <summary>Sends rate × seconds messages, evenly spaced, round robin over this worker's members and their conversations.</summary>
     private async Task SendAsync(WorkerCommand command, CancellationToken cancellationToken)
     {
-        var senders = _clients.Where(c => c.User.Conversations.Count > 0 && (command.Via == "rest" || c.Connection is { State: HubConnectionState.Connected })).ToArray();
+        var senders = _clients.Where(c => c.User.Conversations.Count > 0 && (command.Via == "rest" || c.Connection is { IsConnected: true })).ToArray();
         var total = senders.Length == 0 ? 0 : (long)Math.Round(command.Rate * command.Seconds);
         var ackLatency = new LatencyHistogram();
         var errors = new ConcurrentDictionary<string, int>();
@@ -271,7 +267,7 @@ internal sealed class Worker : IAsyncDisposable
         public ConcurrentDictionary<long, long> EachSecond { get; } = new();
     }
 
-    /// <summary>One user: their hub connection and what it received.</summary>
+    /// <summary>One user: their realtime connection and what it received.</summary>
     private sealed class Client(WorkerUser user) : IAsyncDisposable
     {
         private readonly ConcurrentDictionary<Guid, SeqSet> _received = new();
@@ -279,7 +275,7 @@ internal sealed class Worker : IAsyncDisposable
 
         public WorkerUser User { get; } = user;
 
-        public HubConnection? Connection { get; private set; }
+        public IChatConnection? Connection { get; private set; }
 
         public SeqSet Received(Guid conversationId) => _received.GetOrAdd(conversationId, _ => new SeqSet());
 
@@ -287,42 +283,23 @@ internal sealed class Worker : IAsyncDisposable
         public async Task<string?> ConnectAsync(Worker worker, LoopbackWebSockets sockets, CancellationToken cancellationToken)
         {
             var realtime = worker._plan.Realtime[User.Index % worker._plan.Realtime.Count];
-            var builder = new HubConnectionBuilder().WithUrl(
-                new Uri(realtime, $"/hubs/chat?access_token={Uri.EscapeDataString(User.AccessToken)}"),
-                options =>
+            var events = new ChatConnectionEvents(
+                message => worker.OnMessageReceived(this, message),
+                () =>
                 {
-                    options.Transports = HttpTransportType.WebSockets;
-                    options.SkipNegotiation = true;
-                    options.WebSocketFactory = (context, ct) => sockets.ConnectAsync(context.Uri, ct);
+                    if (_ready)
+                    {
+                        Interlocked.Increment(ref worker._dropped);
+                    }
                 });
-            if (worker._plan.Protocol == "messagepack")
-            {
-                builder.AddMessagePackProtocol(options => options.SerializerOptions = ContractMessagePackResolver.Options);
-            }
-            else
-            {
-                builder.AddJsonProtocol(options => ContractJson.Apply(options.PayloadSerializerOptions));
-            }
-
-            Connection = builder.Build();
-            Connection.ServerTimeout = worker._plan.ServerTimeout;
-            Connection.On<MessageResponse>("MessageReceived", message => worker.OnMessageReceived(this, message));
-            Connection.Closed += _ =>
-            {
-                if (_ready)
-                {
-                    Interlocked.Increment(ref worker._dropped);
-                }
-
-                return Task.CompletedTask;
-            };
+            Connection = worker._plan.Server == "socketio"
+                ? new SocketIoChatConnection(realtime, User, OperationTimeout, events)
+                : new SignalRChatConnection(worker._plan, realtime, User, sockets, events);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(OperationTimeout);
             try
             {
-                await Connection.StartAsync(timeout.Token);
-                // The handshake returns before the server joined the groups; its first invocation runs after that.
-                await Connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", Array.Empty<Guid>(), timeout.Token);
+                await Connection.ConnectAsync(timeout.Token);
                 _ready = true;
                 return null;
             }
@@ -340,7 +317,7 @@ internal sealed class Worker : IAsyncDisposable
             {
                 if (via == "hub")
                 {
-                    await Connection!.InvokeAsync<MessageResponse>("SendMessage", conversationId, Guid.NewGuid(), body, null, timeout.Token);
+                    await Connection!.SendMessageAsync(conversationId, Guid.NewGuid(), body, timeout.Token);
                     return null;
                 }
 

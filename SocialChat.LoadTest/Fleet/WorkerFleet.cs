@@ -43,6 +43,7 @@ internal sealed class WorkerFleet : IAsyncDisposable
                 options.RealtimeUrls,
                 [.. Enumerable.Range(index * options.AddressesPerWorker, options.AddressesPerWorker).Select(n => Loopback.SourceAddress(n).ToString())],
                 options.Protocol,
+                options.Server,
                 options.ConnectConcurrency,
                 TimeSpan.FromSeconds(options.ServerTimeout),
                 options.MaxRunTime,

@@ -14,6 +14,7 @@ internal sealed record WorkerPlan(
     IReadOnlyList<Uri> Realtime,
     IReadOnlyList<string> SourceAddresses,
     string Protocol,
+    string Server,
     int ConnectConcurrency,
     TimeSpan ServerTimeout,
     TimeSpan MaxRunTime,

@@ -7,7 +7,7 @@ namespace SocialChat.LoadTest.Target;
 /// Every knob of a run, from the command line (<c>--users 20000 --realtime http://127.0.0.1:5090,…</c>).
 /// Each run is bounded: counts are fixed up front and <see cref="MaxRunTime"/> ends it whatever happens.
 /// </summary>
-internal sealed class LoadTestOptions
+internal sealed class LoadTestOptions : IValidatableObject
 {
     [Required]
     public Uri? Api { get; set; }
@@ -49,6 +49,13 @@ internal sealed class LoadTestOptions
     /// </summary>
     [Range(16, 600)]
     public double ServerTimeout { get; set; } = 30;
+
+    /// <summary>
+    /// What the --realtime URLs serve: "signalr" (SocialChat's hub) or "socketio" (the Node.js + Socket.IO peer in
+    /// benchmarks/peer-socketio, which shares SocialChat's database and Redis; its catch-up reads go to --api).
+    /// </summary>
+    [RegularExpression("signalr|socketio")]
+    public string Server { get; set; } = "signalr";
 
     /// <summary>"json" or "messagepack".</summary>
     [RegularExpression("json|messagepack")]
@@ -125,6 +132,15 @@ internal sealed class LoadTestOptions
         typeof(LoadTestOptions).GetProperties().Where(p => p.CanWrite).ToDictionary(
             p => "--" + string.Concat(p.Name.Select((c, i) => char.IsUpper(c) && i > 0 ? $"-{char.ToLowerInvariant(c)}" : $"{char.ToLowerInvariant(c)}")),
             p => p.Name);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // The peer has no REST door of its own and speaks only JSON; messages sent to the Api would reach SignalR's clients, not its.
+        if (Server == "socketio" && (Via != "hub" || Protocol != "json"))
+        {
+            yield return new ValidationResult("--server socketio sends over its own connections (--via hub) in JSON (--protocol json).", [nameof(Server)]);
+        }
+    }
 
     public static LoadTestOptions From(IConfiguration settings)
     {

@@ -7,34 +7,39 @@ namespace SocialChat.Tests.Benchmarks;
 
 /// <summary>
 /// Each scenario of the load tool, run small (hundreds of connections, seconds) against the shared system, so
-/// the tool cannot rot: the counts it reports must be right. Speeds belong in BENCHMARKS.md, never here.
+/// the tool cannot rot: the counts it reports must be right. Speeds belong in BENCHMARKS.md, never here. The connect
+/// and chat scenarios also run against the Node.js + Socket.IO peer (<c>socketio</c>: two peer processes beside the
+/// shared system, on its PostgreSQL and Redis), as the side-by-side benchmark drives it.
 /// </summary>
 public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(4);
 
-    [Fact]
-    public async Task Connect_opens_every_connection_from_two_worker_processes_to_both_replicas()
+    [Theory]
+    [InlineData("signalr")]
+    [InlineData("socketio")]
+    public async Task Connect_opens_every_connection_from_two_worker_processes_to_both_nodes(string server)
     {
-        var (exitCode, report, output) = await RunAsync<ConnectReport>("connect", "--users", "300", "--per-worker", "150", "--hold", "1");
+        var (exitCode, report, output, serverPids) = await RunAsync<ConnectReport>(server, "connect", "--users", "300", "--per-worker", "150", "--hold", "1");
 
         Assert.True(exitCode == 0, output);
         Assert.Equal(300, report.Connected);
         Assert.Equal(0, report.Failed);
         Assert.Equal(0, report.Dropped);
         Assert.Equal(2, report.Workers);
-        int[] realtimePids = [fixture.App.GetProcessId("realtime-0")!.Value, fixture.App.GetProcessId("realtime-1")!.Value];
-        Assert.Equal(realtimePids.Order(), report.MemoryAfter.Select(m => m.Pid).Order());
-        Assert.All(report.MemoryAfter, m => Assert.True(m.RssKiB > 0 && m.LiveHeapKiB > 0, $"pid {m.Pid}: RSS {m.RssKiB} KiB, live heap {m.LiveHeapKiB} KiB"));
+        Assert.Equal(serverPids.Order(), report.MemoryAfter.Select(m => m.Pid).Order());
+        // The peer is not .NET: it has no managed heap to read.
+        Assert.All(report.MemoryAfter, m => Assert.True(m.RssKiB > 0 && (server == "socketio" || m.LiveHeapKiB > 0), $"pid {m.Pid}: RSS {m.RssKiB} KiB, live heap {m.LiveHeapKiB} KiB"));
     }
 
     [Theory]
-    [InlineData("hub")]
-    [InlineData("rest")]
-    public async Task Chat_accounts_for_every_delivery_of_messages_sent_through(string via)
+    [InlineData("signalr", "hub")]
+    [InlineData("signalr", "rest")]
+    [InlineData("socketio", "hub")]
+    public async Task Chat_accounts_for_every_delivery_of_messages_sent_through(string server, string via)
     {
         // 10 groups of 10 and 10 direct pairs over 120 users in two workers; 40 messages a second for 1 s of warm-up, then 3 s.
-        var (exitCode, report, output) = await RunAsync<ChatReport>("chat", "--users", "120", "--per-worker", "60",
+        var (exitCode, report, output, _) = await RunAsync<ChatReport>(server, "chat", "--users", "120", "--per-worker", "60",
             "--groups", "10", "--group-size", "10", "--directs", "10", "--rate", "40", "--warm-up", "1", "--duration", "3", "--via", via);
 
         Assert.True(exitCode == 0, output);
@@ -55,23 +60,25 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
-    public async Task Chat_ramp_raises_the_rate_step_by_step_and_still_loses_nothing()
+    public async Task Chat_ramp_raises_the_rate_step_by_step_after_its_warm_up_and_still_loses_nothing()
     {
-        var (exitCode, report, output) = await RunAsync<ChatReport>("chat", "--users", "100", "--groups", "10", "--group-size", "10",
-            "--directs", "0", "--rate", "20", "--duration", "1", "--ramp", "true", "--ramp-factor", "2", "--ramp-steps", "2", "--p99-limit-ms", "10000", "--warm-up", "0");
+        var (exitCode, report, output, _) = await RunAsync<ChatReport>("signalr", "chat", "--users", "100", "--groups", "10", "--group-size", "10",
+            "--directs", "0", "--rate", "20", "--duration", "1", "--warm-up", "1", "--ramp", "true", "--ramp-factor", "2", "--ramp-steps", "2", "--p99-limit-ms", "10000");
 
         Assert.True(exitCode == 0, output);
         Assert.Equal([20.0, 40.0], report.Steps.Select(s => s.Rate));
         Assert.Equal([20L, 40L], report.Steps.Select(s => s.Acked));
         Assert.Equal(40.0, report.BestSustained?.Rate);
-        Assert.Equal(60 * 10, report.Expected);
+        // The warm-up's 20 messages are committed and delivered too.
+        Assert.Equal(80, report.Committed);
+        Assert.Equal(80 * 10, report.Expected);
         Assert.Equal(0, report.Lost);
     }
 
     [Fact]
     public async Task Api_reads_history_and_sends_at_the_requested_mix()
     {
-        var (exitCode, report, output) = await RunAsync<ApiReport>("api", "--users", "50", "--groups", "5", "--group-size", "10",
+        var (exitCode, report, output, _) = await RunAsync<ApiReport>("signalr", "api", "--users", "50", "--groups", "5", "--group-size", "10",
             "--directs", "0", "--history", "20", "--rate", "40", "--duration", "2", "--read-share", "0.5");
 
         Assert.True(exitCode == 0, output);
@@ -85,13 +92,39 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
     [Fact]
     public async Task A_target_off_this_machine_is_refused_before_any_traffic()
     {
-        var (exitCode, _, output) = await RunAsync<ConnectReport>("connect", "--users", "10", "--realtime", "http://192.0.2.10:5090");
+        var (exitCode, _, output, _) = await RunAsync<ConnectReport>("signalr", "connect", "--users", "10", "--realtime", "http://192.0.2.10:5090");
 
         Assert.Equal(2, exitCode);
         Assert.Contains("only targets loopback", output, StringComparison.Ordinal);
     }
 
-    private async Task<(int ExitCode, T Report, string Output)> RunAsync<T>(string scenario, params string[] arguments)
+    [Fact]
+    public async Task Sends_over_rest_are_refused_with_the_socketio_peer_before_any_traffic()
+    {
+        var (exitCode, _, output, _) = await RunAsync<ChatReport>("signalr", "chat", "--users", "10", "--server", "socketio", "--via", "rest");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--server socketio sends over its own connections", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Runs the tool against the shared system's two Realtime nodes (<c>signalr</c>) or two peer processes started for this
+    /// run (<c>socketio</c>); returns the tool's exit code, report and output (with what the servers logged) and the servers' pids.
+    /// </summary>
+    private async Task<(int ExitCode, T Report, string Output, int[] ServerPids)> RunAsync<T>(string server, string scenario, params string[] arguments)
+    {
+        if (server == "socketio")
+        {
+            await using var peers = await PeerNodes.StartAsync(fixture, count: 2);
+            var run = await RunToolAsync<T>(() => peers.Log, scenario, ["--server", "socketio", "--realtime", string.Join(',', peers.Urls), .. arguments]);
+            return (run.ExitCode, run.Report, run.Output, [.. peers.Pids]);
+        }
+
+        var result = await RunToolAsync<T>(() => fixture.App.FailuresLogged(["realtime-0", "realtime-1"]), scenario, arguments);
+        return (result.ExitCode, result.Report, result.Output, [fixture.App.GetProcessId("realtime-0")!.Value, fixture.App.GetProcessId("realtime-1")!.Value]);
+    }
+
+    private async Task<(int ExitCode, T Report, string Output)> RunToolAsync<T>(Func<string> serverLog, string scenario, string[] arguments)
     {
         var reportPath = Path.Combine(Path.GetTempPath(), $"loadtest-{Guid.NewGuid():N}.json");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -132,7 +165,7 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
             throw;
         }
 
-        var output = $"{await stdout}\n{await stderr}\n{fixture.App.FailuresLogged(["realtime-0", "realtime-1"])}";
+        var output = $"{await stdout}\n{await stderr}\n{serverLog()}";
         TestContext.Current.TestOutputHelper?.WriteLine(output);
         var report = File.Exists(reportPath) ? JsonSerializer.Deserialize<T>(await File.ReadAllTextAsync(reportPath), JsonSerializerOptions.Web)! : default!;
         File.Delete(reportPath);
