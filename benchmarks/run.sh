@@ -27,6 +27,9 @@ done
 scenario=${1:?usage: benchmarks/run.sh [--replicas N] [--peer socketio] <connect|chat|api> [options]}; shift
 
 ulimit -n "$(ulimit -Hn)"
+# The services record and export no telemetry, like the peer: exporting every span and metric to the dashboard each
+# second cost SocialChat more than half its p99 at 50 msg/s (BENCHMARKS.md). BENCH_TELEMETRY=1 keeps it on.
+[[ "${BENCH_TELEMETRY:-}" == 1 ]] || export OTEL_SDK_DISABLED=true
 command -v jq >/dev/null || apt-get install -y jq
 scripts/install-prerequisites.sh >/dev/null
 

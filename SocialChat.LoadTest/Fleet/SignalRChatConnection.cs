@@ -12,10 +12,10 @@ internal sealed class SignalRChatConnection : IChatConnection
 {
     private readonly HubConnection _connection;
 
-    public SignalRChatConnection(WorkerPlan plan, Uri realtime, WorkerUser user, LoopbackWebSockets sockets, ChatConnectionEvents events)
+    public SignalRChatConnection(WorkerPlan plan, Uri realtime, string accessToken, LoopbackWebSockets sockets, ChatConnectionEvents events)
     {
         var builder = new HubConnectionBuilder().WithUrl(
-            new Uri(realtime, $"/hubs/chat?access_token={Uri.EscapeDataString(user.AccessToken)}"),
+            new Uri(realtime, $"/hubs/chat?access_token={Uri.EscapeDataString(accessToken)}"),
             options =>
             {
                 options.Transports = HttpTransportType.WebSockets;

@@ -14,7 +14,7 @@ internal sealed class SocketIoChatConnection : IChatConnection
     private readonly SocketIO _client;
     private readonly TaskCompletionSource _accepted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public SocketIoChatConnection(Uri peer, WorkerUser user, TimeSpan connectTimeout, ChatConnectionEvents events)
+    public SocketIoChatConnection(Uri peer, string accessToken, TimeSpan connectTimeout, ChatConnectionEvents events)
     {
         _client = new SocketIO(peer, new SocketIOOptions
         {
@@ -22,7 +22,7 @@ internal sealed class SocketIoChatConnection : IChatConnection
             Transport = TransportProtocol.WebSocket,
             Reconnection = false,
             ConnectionTimeout = connectTimeout,
-            Auth = new Dictionary<string, string> { ["access_token"] = user.AccessToken },
+            Auth = new Dictionary<string, string> { ["access_token"] = accessToken },
         });
         // Payloads are read with the contract's options here: the library's serializer changes the options it is given.
         _client.On("MessageReceived", response => events.MessageReceived(response.GetValue(0).Deserialize<MessageResponse>(WorkerJson.Contract)!));

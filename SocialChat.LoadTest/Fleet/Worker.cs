@@ -26,6 +26,7 @@ internal sealed class Worker : IAsyncDisposable
     private readonly Client[] _clients;
     private readonly LoopbackWebSockets[] _sockets;
     private readonly HttpClient _api;
+    private readonly WorkerTokens _tokens;
     private readonly ConcurrentDictionary<int, StepCounter> _steps = new();
     private readonly Lock _output = new();
     private int _dropped;
@@ -33,6 +34,7 @@ internal sealed class Worker : IAsyncDisposable
     private Worker(WorkerPlan plan)
     {
         _plan = plan;
+        _tokens = new WorkerTokens(plan.JwtSigningKey);
         _clients = [.. plan.Users.Select(u => new Client(u))];
         _sockets = [.. plan.SourceAddresses.Select(a => new LoopbackWebSockets(IPAddress.Parse(a)))];
         _api = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = plan.Api, Timeout = OperationTimeout };
@@ -202,7 +204,7 @@ internal sealed class Worker : IAsyncDisposable
         while (true)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.AccessToken);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _tokens.For(user));
             using var response = await _api.SendAsync(request, cancellationToken);
             response.EnsureSuccessStatusCode();
             var page = (await response.Content.ReadFromJsonAsync<Page<MessageResponse>>(WorkerJson.Contract, cancellationToken))!;
@@ -293,8 +295,8 @@ internal sealed class Worker : IAsyncDisposable
                     }
                 });
             Connection = worker._plan.Server == "socketio"
-                ? new SocketIoChatConnection(realtime, User, OperationTimeout, events)
-                : new SignalRChatConnection(worker._plan, realtime, User, sockets, events);
+                ? new SocketIoChatConnection(realtime, worker._tokens.For(User), OperationTimeout, events)
+                : new SignalRChatConnection(worker._plan, realtime, worker._tokens.For(User), sockets, events);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(OperationTimeout);
             try
@@ -325,7 +327,7 @@ internal sealed class Worker : IAsyncDisposable
                 {
                     Content = JsonContent.Create(new SendMessageRequest(Guid.NewGuid(), body, null), options: WorkerJson.Contract),
                 };
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", User.AccessToken);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", worker._tokens.For(User));
                 using var response = await worker._api.SendAsync(request, timeout.Token);
                 return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
             }

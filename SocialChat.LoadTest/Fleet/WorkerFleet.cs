@@ -36,7 +36,7 @@ internal sealed class WorkerFleet : IAsyncDisposable
         var plans = new List<WorkerPlan>();
         foreach (var (chunk, index) in seed.Users.Chunk(options.PerWorker).Select((chunk, index) => (chunk, index)))
         {
-            var users = chunk.Select(u => new WorkerUser(u.Index, u.Id, u.AccessToken, memberships[u.Index])).ToArray();
+            var users = chunk.Select(u => new WorkerUser(u.Index, u.Id, u.SessionId, memberships[u.Index])).ToArray();
             plans.Add(new WorkerPlan(
                 index,
                 options.Api!,
@@ -47,6 +47,7 @@ internal sealed class WorkerFleet : IAsyncDisposable
                 options.ConnectConcurrency,
                 TimeSpan.FromSeconds(options.ServerTimeout),
                 options.MaxRunTime,
+                options.JwtSigningKey,
                 users,
                 users.SelectMany(u => u.Conversations).Distinct().ToDictionary(id => id, id => sizes[id])));
         }

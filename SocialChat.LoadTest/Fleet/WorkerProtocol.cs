@@ -5,8 +5,8 @@ using SocialChat.LoadTest.Reporting;
 namespace SocialChat.LoadTest.Fleet;
 
 /// <summary>
-/// What a worker process is given: its users (with tokens and conversations), where to connect them and
-/// from which source addresses. Written to a file by the coordinator, read once by the worker.
+/// What a worker process is given: its users (with sessions and conversations), the key to sign their tokens
+/// with, where to connect them and from which source addresses. Written to a file by the coordinator, read once by the worker.
 /// </summary>
 internal sealed record WorkerPlan(
     int Index,
@@ -18,10 +18,11 @@ internal sealed record WorkerPlan(
     int ConnectConcurrency,
     TimeSpan ServerTimeout,
     TimeSpan MaxRunTime,
+    string JwtSigningKey,
     IReadOnlyList<WorkerUser> Users,
     IReadOnlyDictionary<Guid, int> ConversationSizes);
 
-internal sealed record WorkerUser(int Index, Guid Id, string AccessToken, IReadOnlyList<Guid> Conversations);
+internal sealed record WorkerUser(int Index, Guid Id, Guid SessionId, IReadOnlyList<Guid> Conversations);
 
 /// <summary>Coordinator → worker, one JSON line on stdin each. Kinds: connect, send, report, catchup, stop.</summary>
 internal sealed record WorkerCommand(string Kind, int Step = 0, double Rate = 0, double Seconds = 0, string Via = "hub", Dictionary<Guid, long>? LastSeqs = null);
