@@ -296,7 +296,9 @@ internal sealed class Worker : IAsyncDisposable
                 });
             Connection = worker._plan.Server == "socketio"
                 ? new SocketIoChatConnection(realtime, worker._tokens.For(User), OperationTimeout, events)
-                : new SignalRChatConnection(worker._plan, realtime, worker._tokens.For(User), sockets, events);
+                : worker._plan.IdleClient
+                    ? new IdleHubConnection(realtime, worker._tokens.For(User), sockets, events)
+                    : new SignalRChatConnection(worker._plan, realtime, worker._tokens.For(User), sockets, events);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(OperationTimeout);
             try

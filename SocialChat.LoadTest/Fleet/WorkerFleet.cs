@@ -44,6 +44,7 @@ internal sealed class WorkerFleet : IAsyncDisposable
                 [.. Enumerable.Range(index * options.AddressesPerWorker, options.AddressesPerWorker).Select(n => Loopback.SourceAddress(n).ToString())],
                 options.Protocol,
                 options.Server,
+                options.IdleClient,
                 options.ConnectConcurrency,
                 TimeSpan.FromSeconds(options.ServerTimeout),
                 options.MaxRunTime,

@@ -15,6 +15,7 @@ internal sealed record WorkerPlan(
     IReadOnlyList<string> SourceAddresses,
     string Protocol,
     string Server,
+    bool IdleClient,
     int ConnectConcurrency,
     TimeSpan ServerTimeout,
     TimeSpan MaxRunTime,

@@ -19,6 +19,11 @@ internal static class ChatScenario
     public static async Task<int> RunAsync(LoadTestOptions options, CancellationToken cancellationToken)
     {
         Loopback.RequireTargets(options);
+        if (options.IdleClient)
+        {
+            throw new ArgumentException("--idle-client connections only connect and ping; chat needs full hub connections.");
+        }
+
         await using var seeder = new Seeder(options);
         var seed = await seeder.SeedAsync(options.Users, options.Groups, options.GroupSize, options.Directs, historyPerConversation: 0, new Progress<string>(ProgressView.Line), cancellationToken);
         await using var fleet = await WorkerFleet.StartAsync(options, seed);

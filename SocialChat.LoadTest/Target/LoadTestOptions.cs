@@ -57,6 +57,13 @@ internal sealed class LoadTestOptions : IValidatableObject
     [RegularExpression("signalr|socketio")]
     public string Server { get; set; } = "signalr";
 
+    /// <summary>
+    /// connect: each connection is a bare WebSocket speaking the hub's JSON protocol (handshake, first invocation, pings
+    /// from one timer per worker) instead of a full HubConnection, so the load tool stays light enough to hold 100,000
+    /// beside the servers on this machine. The server does the same work for either.
+    /// </summary>
+    public bool IdleClient { get; set; }
+
     /// <summary>"json" or "messagepack".</summary>
     [RegularExpression("json|messagepack")]
     public string Protocol { get; set; } = "json";
@@ -139,6 +146,11 @@ internal sealed class LoadTestOptions : IValidatableObject
         if (Server == "socketio" && (Via != "hub" || Protocol != "json"))
         {
             yield return new ValidationResult("--server socketio sends over its own connections (--via hub) in JSON (--protocol json).", [nameof(Server)]);
+        }
+
+        if (IdleClient && (Server != "signalr" || Protocol != "json"))
+        {
+            yield return new ValidationResult("--idle-client speaks SocialChat's hub protocol in JSON (--server signalr --protocol json).", [nameof(IdleClient)]);
         }
     }
 

@@ -32,6 +32,17 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         Assert.All(report.MemoryAfter, m => Assert.True(m.RssKiB > 0 && (server == "socketio" || m.LiveHeapKiB > 0), $"pid {m.Pid}: RSS {m.RssKiB} KiB, live heap {m.LiveHeapKiB} KiB"));
     }
 
+    [Fact]
+    public async Task Connect_with_idle_clients_opens_every_connection_over_the_hub_protocol()
+    {
+        var (exitCode, report, output, _) = await RunAsync<ConnectReport>("signalr", "connect", "--users", "300", "--per-worker", "150", "--hold", "1", "--idle-client", "true");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Equal(300, report.Connected);
+        Assert.Equal(0, report.Failed);
+        Assert.Equal(0, report.Dropped);
+    }
+
     [Theory]
     [InlineData("signalr", "hub")]
     [InlineData("signalr", "rest")]
