@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using SocialChat.Data.Common;
 using SocialChat.Data.Messages;
 using SocialChat.LoadTest.Reporting;
+using SocialChat.LoadTest.Seeding;
 
 namespace SocialChat.LoadTest.Fleet;
 
@@ -26,7 +27,7 @@ internal sealed class Worker : IAsyncDisposable
     private readonly Client[] _clients;
     private readonly LoopbackWebSockets[] _sockets;
     private readonly HttpClient _api;
-    private readonly WorkerTokens _tokens;
+    private readonly SessionTokens _tokens;
     private readonly ConcurrentDictionary<int, StepCounter> _steps = new();
     private readonly Lock _output = new();
     private int _dropped;
@@ -34,7 +35,7 @@ internal sealed class Worker : IAsyncDisposable
     private Worker(WorkerPlan plan)
     {
         _plan = plan;
-        _tokens = new WorkerTokens(plan.JwtSigningKey);
+        _tokens = new SessionTokens(plan.JwtSigningKey);
         _clients = [.. plan.Users.Select(u => new Client(u))];
         _sockets = [.. plan.SourceAddresses.Select(a => new LoopbackWebSockets(IPAddress.Parse(a)))];
         _api = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = plan.Api, Timeout = OperationTimeout };
@@ -204,7 +205,7 @@ internal sealed class Worker : IAsyncDisposable
         while (true)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _tokens.For(user));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _tokens.For(user.Id, user.SessionId));
             using var response = await _api.SendAsync(request, cancellationToken);
             response.EnsureSuccessStatusCode();
             var page = (await response.Content.ReadFromJsonAsync<Page<MessageResponse>>(WorkerJson.Contract, cancellationToken))!;
@@ -295,10 +296,10 @@ internal sealed class Worker : IAsyncDisposable
                     }
                 });
             Connection = worker._plan.Server == "socketio"
-                ? new SocketIoChatConnection(realtime, worker._tokens.For(User), OperationTimeout, events)
+                ? new SocketIoChatConnection(realtime, worker._tokens.For(User.Id, User.SessionId), OperationTimeout, events)
                 : worker._plan.IdleClient
-                    ? new IdleHubConnection(realtime, worker._tokens.For(User), sockets, events)
-                    : new SignalRChatConnection(worker._plan, realtime, worker._tokens.For(User), sockets, events);
+                    ? new IdleHubConnection(realtime, worker._tokens.For(User.Id, User.SessionId), sockets, events)
+                    : new SignalRChatConnection(worker._plan, realtime, worker._tokens.For(User.Id, User.SessionId), sockets, events);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(OperationTimeout);
             try
@@ -329,7 +330,7 @@ internal sealed class Worker : IAsyncDisposable
                 {
                     Content = JsonContent.Create(new SendMessageRequest(Guid.NewGuid(), body, null), options: WorkerJson.Contract),
                 };
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", worker._tokens.For(User));
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", worker._tokens.For(User.Id, User.SessionId));
                 using var response = await worker._api.SendAsync(request, timeout.Token);
                 return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
             }

@@ -35,6 +35,7 @@ internal static class ApiScenario
         }
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = options.Api, Timeout = TimeSpan.FromSeconds(30) };
+        var tokens = new SessionTokens(options.JwtSigningKey);
         var reads = new Operation();
         var sends = new Operation();
         var total = (long)Math.Round(options.Rate * options.Duration);
@@ -52,11 +53,11 @@ internal static class ApiScenario
                     // Reads and sends interleave evenly in the given proportion.
                     var isRead = Math.Floor((issued + 1) * options.ReadShare) > Math.Floor(issued * options.ReadShare);
                     pending.Add(isRead
-                        ? reads.TimeAsync(() => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/conversations/{conversation.Id}/messages?limit={PageLimit.Default}"), user, http, cancellationToken)
+                        ? reads.TimeAsync(() => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/conversations/{conversation.Id}/messages?limit={PageLimit.Default}"), tokens.For(user.Id, user.SessionId), http, cancellationToken)
                         : sends.TimeAsync(() => new HttpRequestMessage(HttpMethod.Post, $"/api/v1/conversations/{conversation.Id}/messages")
                         {
                             Content = JsonContent.Create(new SendMessageRequest(Guid.NewGuid(), MessageBody.Create(0, Stopwatch.GetTimestamp()), null), options: WorkerJson.Contract),
-                        }, user, http, cancellationToken));
+                        }, tokens.For(user.Id, user.SessionId), http, cancellationToken));
                 }
 
                 update(issued, $"{issued:N0} of {total:N0} issued");
@@ -87,14 +88,14 @@ internal static class ApiScenario
         private long _count;
         private long _ok;
 
-        public async Task TimeAsync(Func<HttpRequestMessage> create, SeededUser user, HttpClient http, CancellationToken cancellationToken)
+        public async Task TimeAsync(Func<HttpRequestMessage> create, string accessToken, HttpClient http, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _count);
             var started = Stopwatch.GetTimestamp();
             try
             {
                 using var request = create();
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.AccessToken);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
                 using var response = await http.SendAsync(request, cancellationToken);
                 await response.Content.LoadIntoBufferAsync(cancellationToken);
                 if (!response.IsSuccessStatusCode)

@@ -1,7 +1,7 @@
 namespace SocialChat.LoadTest.Seeding;
 
 /// <summary>A user made for this run, with a live session and an access token the services accept.</summary>
-internal sealed record SeededUser(int Index, Guid Id, Guid SessionId, string AccessToken);
+internal sealed record SeededUser(int Index, Guid Id, Guid SessionId);
 
 internal sealed record SeededConversation(Guid Id, bool Direct, int[] Members);
 

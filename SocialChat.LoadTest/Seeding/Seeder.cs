@@ -15,8 +15,8 @@ namespace SocialChat.LoadTest.Seeding;
 
 /// <summary>
 /// Prepares a run's users, sessions and conversations in bulk: rows by COPY, sessions cached in Redis by the
-/// services' own <see cref="SessionStore"/>, access tokens signed by their own <see cref="AccessTokenIssuer"/>
-/// with the same key. So the hub and the Api check these tokens exactly as they check a logged-in user's,
+/// services' own <see cref="SessionStore"/>; their access tokens are signed by the services' own
+/// <see cref="AccessTokenIssuer"/> with the same key where they are used (<see cref="SessionTokens"/>). So the hub and the Api check these tokens exactly as they check a logged-in user's,
 /// without 100,000 password hashes through /register first (BENCHMARKS.md: why that is fair).
 /// </summary>
 internal sealed class Seeder : IAsyncDisposable
@@ -59,13 +59,10 @@ internal sealed class Seeder : IAsyncDisposable
         var stopwatch = Stopwatch.StartNew();
         var now = DateTime.UtcNow;
         var jwt = _services.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<JwtOptions>>().Value;
-        var issuer = _services.Services.GetRequiredService<AccessTokenIssuer>();
         var seeded = new SeededUser[users];
         for (var i = 0; i < users; i++)
         {
-            var userId = Guid.CreateVersion7();
-            var sessionId = Guid.CreateVersion7();
-            seeded[i] = new SeededUser(i, userId, sessionId, issuer.Issue(userId, sessionId).Token);
+            seeded[i] = new SeededUser(i, Guid.CreateVersion7(), Guid.CreateVersion7());
         }
 
         var conversations = new List<SeededConversation>(groups + directs);
@@ -99,7 +96,7 @@ internal sealed class Seeder : IAsyncDisposable
             await Task.WhenAll(batch.Select(u => sessions.RememberAsync(new Session { Id = u.SessionId, UserId = u.Id, ExpiresAt = now + jwt.RefreshTokenLifetime })));
         }
 
-        progress.Report($"{users:N0} live sessions in Redis, tokens signed ({stopwatch.Elapsed.TotalSeconds:F1} s)");
+        progress.Report($"{users:N0} live sessions in Redis ({stopwatch.Elapsed.TotalSeconds:F1} s)");
         return plan;
     }
 
