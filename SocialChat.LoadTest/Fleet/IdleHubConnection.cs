@@ -29,8 +29,7 @@ internal sealed class IdleHubConnection(Uri realtime, string accessToken, Loopba
 
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
-        GC.KeepAlive(Pinger);
-        var hub = new UriBuilder(new Uri(realtime, $"/hubs/chat?access_token={Uri.EscapeDataString(accessToken)}")) { Scheme = realtime.Scheme == "https" ? "wss" : "ws" };
+        var hub = new UriBuilder(SignalRChatConnection.HubUri(realtime, accessToken)) { Scheme = realtime.Scheme == "https" ? "wss" : "ws" };
         _socket = await sockets.ConnectAsync(hub.Uri, cancellationToken);
         await SendAsync(Handshake, cancellationToken);
         var reader = new RecordReader(_socket);

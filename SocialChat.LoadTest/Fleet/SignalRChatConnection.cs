@@ -15,7 +15,7 @@ internal sealed class SignalRChatConnection : IChatConnection
     public SignalRChatConnection(WorkerPlan plan, Uri realtime, string accessToken, LoopbackWebSockets sockets, ChatConnectionEvents events)
     {
         var builder = new HubConnectionBuilder().WithUrl(
-            new Uri(realtime, $"/hubs/chat?access_token={Uri.EscapeDataString(accessToken)}"),
+            HubUri(realtime, accessToken),
             options =>
             {
                 options.Transports = HttpTransportType.WebSockets;
@@ -42,6 +42,9 @@ internal sealed class SignalRChatConnection : IChatConnection
     }
 
     public bool IsConnected => _connection.State == HubConnectionState.Connected;
+
+    /// <summary>The hub with the token as a browser sends it (<c>access_token</c>), for any client of SocialChat's hub.</summary>
+    public static Uri HubUri(Uri realtime, string accessToken) => new(realtime, $"/hubs/chat?access_token={Uri.EscapeDataString(accessToken)}");
 
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
