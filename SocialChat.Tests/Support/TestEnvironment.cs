@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using Aspire.Hosting.Orchestration;
 
 namespace SocialChat.Tests.Support;
 
@@ -7,12 +7,8 @@ public static class TestEnvironment
     /// <summary>The checkout the tests were built from (the folder with SocialChat.sln).</summary>
     public static readonly string RepositoryRoot = FindRepositoryRoot();
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>The app host's allocator, for the servers a test starts beside it.</summary>
+    public static int FreePort() => PortAllocator.FreePort();
 
     private static string FindRepositoryRoot()
     {
