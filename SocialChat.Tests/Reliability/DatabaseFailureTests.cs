@@ -2,6 +2,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using SocialChat.Data.Common;
 using SocialChat.Data.Messages;
 using SocialChat.Tests.Hosting;
 
@@ -47,8 +48,9 @@ public sealed class DatabaseFailureTests(ITestOutputHelper output)
         await Task.Delay(TimeSpan.FromSeconds(2));
         await stop.CancelAsync();
         await sending.WaitAsync(TimeSpan.FromSeconds(90));
-        // The hub sender retries its refused message, as a client does, with the same clientMessageId.
-        ledger.Acknowledge(await SendOverHubAsync(hub, group.Id, hubMessageId));
+        // The hub sender retries its refused message, as a client does: with the same clientMessageId, after the
+        // Retry-After, until it is stored.
+        ledger.Acknowledge(await RetrySendOverHubAsync(hub, group.Id, hubMessageId));
 
         output.WriteLine($"{Crashes} crashes; answers: {traffic.Summary}; acknowledged {ledger.Acknowledged.Count}");
         Assert.False(traffic.Answers.ContainsKey("500"), $"{traffic.Summary}; the Api logged:\n{app.FailuresLogged(["api"], LoggedFailures.UnhandledExceptions)}");
@@ -63,6 +65,21 @@ public sealed class DatabaseFailureTests(ITestOutputHelper output)
 
         var history = await ledger.AssertStoredExactlyOnceAsync(senders[0], group.Id);
         output.WriteLine($"stored {history.Count} messages, seq 1..{history.Count} without a gap or a duplicate");
+    }
+
+    private static async Task<MessageResponse> RetrySendOverHubAsync(HubClient hub, Guid conversationId, Guid clientMessageId)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await SendOverHubAsync(hub, conversationId, clientMessageId);
+            }
+            catch (HubException refused) when (attempt < 5 && refused.Message.Contains("temporarily unavailable", StringComparison.OrdinalIgnoreCase))
+            {
+                await Task.Delay(TransientFailures.RetryAfter);
+            }
+        }
     }
 
     private static Task<MessageResponse> SendOverHubAsync(HubClient hub, Guid conversationId, Guid clientMessageId) =>
