@@ -35,28 +35,31 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
             return body.Error;
         }
 
+        // One round trip before the commit: the committer finds a retried send itself, under the conversation's lock.
         var conversation = await db.Conversations.AsNoTracking()
             .Where(c => c.Id == conversationId && db.ConversationMembers.Any(m => m.ConversationId == c.Id && m.UserId == senderId))
-            .Select(c => new { c.Kind, c.LastSeq })
+            .Select(c => new
+            {
+                c.LastSeq,
+                OtherMemberBlocks = c.Kind == ConversationKind.Direct && db.ConversationMembers
+                    .Where(m => m.ConversationId == c.Id && m.UserId != senderId)
+                    .Any(m => db.Blocks.Any(b => (b.BlockerId == senderId && b.BlockedId == m.UserId) || (b.BlockerId == m.UserId && b.BlockedId == senderId))),
+            })
             .SingleOrDefaultAsync(cancellationToken);
         if (conversation is null)
         {
             return NotFound;
         }
 
-        if (await FindSentAsync(conversationId, senderId, request.ClientMessageId, cancellationToken) is { } earlier)
+        DomainError? refusal = request.ReplyToSeq is { } replyTo && (replyTo < 1 || replyTo > conversation.LastSeq)
+            ? DomainError.Invalid.Field("replyToSeq", "replyToSeq must be the seq of a message in this conversation.")
+            : conversation.OtherMemberBlocks ? new DomainError.Forbidden("You cannot message this user.") : null;
+        if (refusal is not null)
         {
-            return new SentMessage(earlier, Created: false);
-        }
-
-        if (request.ReplyToSeq is { } replyTo && (replyTo < 1 || replyTo > conversation.LastSeq))
-        {
-            return DomainError.Invalid.Field("replyToSeq", "replyToSeq must be the seq of a message in this conversation.");
-        }
-
-        if (conversation.Kind == ConversationKind.Direct && await OtherMemberBlocksAsync(conversationId, senderId, cancellationToken))
-        {
-            return new DomainError.Forbidden("You cannot message this user.");
+            // A retry is answered the message stored the first time, even if a block came in between.
+            return await FindSentAsync(conversationId, senderId, request.ClientMessageId, cancellationToken) is { } earlier
+                ? new SentMessage(earlier, Created: false)
+                : refusal;
         }
 
         var stored = await committer.StoreAsync(
@@ -230,13 +233,6 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
             .Where(m => m.ConversationId == conversationId && m.SenderId == senderId && m.ClientMessageId == clientMessageId)
             .Select(m => MessageResponse.From(m))
             .SingleOrDefaultAsync(cancellationToken);
-
-    private async Task<bool> OtherMemberBlocksAsync(Guid conversationId, Guid senderId, CancellationToken cancellationToken)
-    {
-        var otherId = await db.ConversationMembers.Where(m => m.ConversationId == conversationId && m.UserId != senderId)
-            .Select(m => m.UserId).SingleOrDefaultAsync(cancellationToken);
-        return await db.EitherBlocksAsync(senderId, otherId, cancellationToken);
-    }
 
     private async Task<Result<(Message Message, MemberRole Role, ConversationKind Kind)>> FindForChangeAsync(
         Guid userId, Guid conversationId, long seq, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
+using SocialChat.Data.Messages;
 using SocialChat.Tests.Hosting;
 
 namespace SocialChat.Tests.Conversations;
@@ -29,11 +30,18 @@ public sealed class ConversationTests(SocialChatAppFixture fixture)
         var blocked = await TestUser.RegisterAsync(fixture);
         var direct = await Chat.OpenDirectAsync(blocked, blocker);
         var group = await Chat.CreateGroupAsync(blocker, blocked);
+        var sentBefore = Guid.NewGuid();
+        var stored = await (await Chat.PostMessageAsync(blocked, direct.Id, "before the block", sentBefore)).ReadAsync<MessageResponse>();
 
         await blocker.Client.PostAsync($"/api/v1/users/{blocked.Id}/block", null);
 
         await ProblemAssert.IsProblemAsync(await blocked.Client.PostJsonAsync("/api/v1/conversations/direct", new { userId = blocker.Id }), HttpStatusCode.Forbidden);
         await ProblemAssert.IsProblemAsync(await Chat.PostMessageAsync(blocked, direct.Id, "hello?"), HttpStatusCode.Forbidden);
+        await ProblemAssert.IsProblemAsync(await Chat.PostMessageAsync(blocker, direct.Id, "nor the other way"), HttpStatusCode.Forbidden);
+        // A retry of a send stored before the block is answered that message, as every retry is.
+        var retried = await Chat.PostMessageAsync(blocked, direct.Id, "before the block", sentBefore);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(stored.Id, (await retried.ReadAsync<MessageResponse>()).Id);
         Assert.Equal(HttpStatusCode.Created, (await Chat.PostMessageAsync(blocked, group.Id, "in the group")).StatusCode);
     }
 
