@@ -16,6 +16,23 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
 
     private static readonly DomainError NotFound = new DomainError.NotFound("Conversation not found.");
 
+    // The queries every send makes before its commit, compiled: a profile of the Api under load showed building and
+    // parameterising their expression trees on each call (BENCHMARKS.md). No retry lookup here: the committer finds a
+    // retried send itself, under the conversation's lock.
+    private static readonly Func<SocialDbContext, Guid, Guid, CancellationToken, Task<SendTarget?>> FindSendTargetAsync =
+        EF.CompileAsyncQuery((SocialDbContext db, Guid conversationId, Guid senderId, CancellationToken cancellationToken) =>
+            db.Conversations.AsNoTracking()
+                .Where(c => c.Id == conversationId && db.ConversationMembers.Any(m => m.ConversationId == c.Id && m.UserId == senderId))
+                .Select(c => new SendTarget(c.Kind, c.LastSeq))
+                .SingleOrDefault());
+
+    /// <summary>Whether the other member of a direct conversation blocks the sender, or the sender them.</summary>
+    private static readonly Func<SocialDbContext, Guid, Guid, CancellationToken, Task<bool>> OtherMemberBlocksAsync =
+        EF.CompileAsyncQuery((SocialDbContext db, Guid conversationId, Guid senderId, CancellationToken cancellationToken) =>
+            db.ConversationMembers
+                .Where(m => m.ConversationId == conversationId && m.UserId != senderId)
+                .Any(m => db.Blocks.Any(b => (b.BlockerId == senderId && b.BlockedId == m.UserId) || (b.BlockerId == m.UserId && b.BlockedId == senderId))));
+
     /// <summary>
     /// Checks the send, then hands it to <see cref="MessageCommitter"/>, which stores it in a commit shared with
     /// the sends waiting beside it and assigns its seq there. The same clientMessageId from the same sender returns
@@ -35,17 +52,7 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
             return body.Error;
         }
 
-        // One round trip before the commit: the committer finds a retried send itself, under the conversation's lock.
-        var conversation = await db.Conversations.AsNoTracking()
-            .Where(c => c.Id == conversationId && db.ConversationMembers.Any(m => m.ConversationId == c.Id && m.UserId == senderId))
-            .Select(c => new
-            {
-                c.LastSeq,
-                OtherMemberBlocks = c.Kind == ConversationKind.Direct && db.ConversationMembers
-                    .Where(m => m.ConversationId == c.Id && m.UserId != senderId)
-                    .Any(m => db.Blocks.Any(b => (b.BlockerId == senderId && b.BlockedId == m.UserId) || (b.BlockerId == m.UserId && b.BlockedId == senderId))),
-            })
-            .SingleOrDefaultAsync(cancellationToken);
+        var conversation = await FindSendTargetAsync(db, conversationId, senderId, cancellationToken);
         if (conversation is null)
         {
             return NotFound;
@@ -53,7 +60,9 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
 
         DomainError? refusal = request.ReplyToSeq is { } replyTo && (replyTo < 1 || replyTo > conversation.LastSeq)
             ? DomainError.Invalid.Field("replyToSeq", "replyToSeq must be the seq of a message in this conversation.")
-            : conversation.OtherMemberBlocks ? new DomainError.Forbidden("You cannot message this user.") : null;
+            : conversation.Kind == ConversationKind.Direct && await OtherMemberBlocksAsync(db, conversationId, senderId, cancellationToken)
+                ? new DomainError.Forbidden("You cannot message this user.")
+                : null;
         if (refusal is not null)
         {
             // A retry is answered the message stored the first time, even if a block came in between.
@@ -254,4 +263,7 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
 
         public long? After { get; init; }
     }
+
+    /// <summary>What a send needs to know of its conversation: its kind (a direct one has blocks to respect) and last seq (a reply's bound).</summary>
+    private sealed record SendTarget(ConversationKind Kind, long LastSeq);
 }
