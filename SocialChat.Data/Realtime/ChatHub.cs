@@ -58,7 +58,7 @@ public sealed class ChatHub(
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        connections.Remove(Context.User!.GetSessionId(), Context.ConnectionId);
+        connections.Remove(Context.ConnectionId);
         try
         {
             await presence.DisconnectedAsync(connections.NodeId, Context.ConnectionId, UserId);

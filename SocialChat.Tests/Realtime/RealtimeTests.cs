@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using SocialChat.Data.Auth;
 using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
 using SocialChat.Data.Messages;
@@ -107,11 +108,18 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
     public async Task Logging_out_closes_that_sessions_connection_on_another_node()
     {
         var user = await TestUser.RegisterAsync(fixture);
+        using var anonymous = fixture.App.CreateHttpClient("api");
+        var otherDevice = await (await anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = user.Password, deviceName = "tablet" }))
+            .ReadAsync<AuthResult>();
         await using var hub = await ConnectAsync(user, 1);
+        await using var otherDevicesHub = await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 1), otherDevice.AccessToken);
 
         await user.Client.PostAsync("/api/v1/auth/logout", null);
 
         await hub.Closed.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        // The same user's other session, on the same node, keeps its connection and is served.
+        Assert.Equal(HubConnectionState.Connected, otherDevicesHub.Connection.State);
+        Assert.NotEmpty(await otherDevicesHub.Connection.InvokeAsync<IReadOnlyList<PresenceResponse>>("SubscribePresence", new[] { user.Id }));
     }
 
     [Fact]
