@@ -38,7 +38,7 @@ public sealed class ChatHub(
             throw new HubException($"Too many connections: a user may hold {presenceOptions.Value.MaxConnectionsPerUser}; close another one first.");
         }
 
-        var conversationIds = await db.ConversationMembers.Where(m => m.UserId == userId).Select(m => m.ConversationId).ToListAsync(Context.ConnectionAborted);
+        var conversationIds = await ConversationIdsOfAsync(db, userId, Context.ConnectionAborted);
         foreach (var conversationId in conversationIds)
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, ChatGroups.Conversation(conversationId), Context.ConnectionAborted);
@@ -55,6 +55,10 @@ public sealed class ChatHub(
             presence.RequestReconcile();
         }
     }
+
+    /// <summary>The conversations whose groups a connection joins; also what a starting node runs once to warm its connect path.</summary>
+    public static Task<List<Guid>> ConversationIdsOfAsync(SocialDbContext db, Guid userId, CancellationToken cancellationToken) =>
+        db.ConversationMembers.Where(m => m.UserId == userId).Select(m => m.ConversationId).ToListAsync(cancellationToken);
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Realtime;
 
@@ -17,7 +16,7 @@ internal sealed class ConnectPathWarmUp(IServiceScopeFactory scopes, PresenceTra
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
-            await db.ConversationMembers.Where(m => m.UserId == Guid.Empty).Select(m => m.ConversationId).ToListAsync(cancellationToken);
+            await ChatHub.ConversationIdsOfAsync(db, Guid.Empty, cancellationToken);
             await presence.ConnectionCountAsync(Guid.Empty);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
