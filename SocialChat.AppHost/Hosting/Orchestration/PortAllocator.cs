@@ -7,6 +7,8 @@ internal static class PortAllocator
 {
     private const int LowestPort = 10_000;
 
+    private static readonly int EphemeralRangeLow = ReadEphemeralRangeLow();
+
     // Ports handed out by this process and maybe not bound yet: a second caller must not get one of them.
     private static readonly HashSet<int> HandedOut = [];
 
@@ -17,12 +19,11 @@ internal static class PortAllocator
     /// </summary>
     public static int FreePort()
     {
-        var ephemeralLow = EphemeralRangeLow();
         lock (HandedOut)
         {
-            for (var attempt = 0; attempt < 1_000 && ephemeralLow > LowestPort; attempt++)
+            for (var attempt = 0; attempt < 1_000 && EphemeralRangeLow > LowestPort; attempt++)
             {
-                var port = Random.Shared.Next(LowestPort, ephemeralLow);
+                var port = Random.Shared.Next(LowestPort, EphemeralRangeLow);
                 if (!HandedOut.Contains(port) && IsFree(port))
                 {
                     HandedOut.Add(port);
@@ -62,7 +63,7 @@ internal static class PortAllocator
     }
 
     /// <summary>Linux's net.ipv4.ip_local_port_range; elsewhere the IANA range's start, which most systems use.</summary>
-    private static int EphemeralRangeLow()
+    private static int ReadEphemeralRangeLow()
     {
         const string RangeFile = "/proc/sys/net/ipv4/ip_local_port_range";
         return File.Exists(RangeFile) && int.TryParse(File.ReadAllText(RangeFile).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], out var low)
