@@ -129,7 +129,7 @@ public sealed class PresenceTracker(
     /// a write failed, or when the node was not registered — its first beat, or Redis was away long enough for
     /// its heartbeat to expire and the sweep to clear its connections as a dead node's.
     /// </summary>
-    public async Task HeartbeatAsync(string nodeId, IReadOnlyDictionary<string, Guid> liveConnections)
+    public async Task HeartbeatAsync(string nodeId, IReadOnlyDictionary<string, LiveConnection> liveConnections)
     {
         var database = redis.GetDatabase();
         await database.StringSetAsync(NodeAliveKey(nodeId), "1", options.Value.NodeTimeout);
@@ -172,7 +172,7 @@ public sealed class PresenceTracker(
         }
     }
 
-    private async Task ReconcileAsync(string nodeId, IReadOnlyDictionary<string, Guid> liveConnections)
+    private async Task ReconcileAsync(string nodeId, IReadOnlyDictionary<string, LiveConnection> liveConnections)
     {
         var stored = (await redis.GetDatabase().HashGetAllAsync(NodeConnectionsKey(nodeId)))
             .ToDictionary(e => e.Name.ToString(), e => Guid.ParseExact(e.Value.ToString(), "N"));
@@ -184,9 +184,9 @@ public sealed class PresenceTracker(
         }
 
         // Checked again one by one: a connection that closed since the snapshot must not be put back.
-        foreach (var (connectionId, userId) in missing.Where(m => liveConnections.ContainsKey(m.Key)))
+        foreach (var (connectionId, connection) in missing.Where(m => liveConnections.ContainsKey(m.Key)))
         {
-            await ConnectedAsync(nodeId, connectionId, userId);
+            await ConnectedAsync(nodeId, connectionId, connection.UserId);
         }
 
         if (gone.Count + missing.Count > 0)

@@ -20,7 +20,7 @@ internal sealed class NodeHeartbeat(PresenceTracker presence, ConnectionRegistry
             {
                 try
                 {
-                    await presence.HeartbeatAsync(connections.NodeId, connections.Users);
+                    await presence.HeartbeatAsync(connections.NodeId, connections.Connections);
                 }
                 // Only stopping ends the loop: a Redis command the library gave up on may also end cancelled.
                 catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
