@@ -1,3 +1,4 @@
+using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
 using Npgsql;
 
@@ -49,6 +50,21 @@ public sealed class AppHostTests(SocialChatAppFixture fixture)
         Assert.Contains("sessions", tables);
         Assert.Contains("messages", tables);
         Assert.Contains("__EFMigrationsHistory", tables);
+    }
+
+    [Fact]
+    public async Task The_database_admits_every_service_process_with_a_full_connection_pool_and_as_many_again_for_tools()
+    {
+        const int NpgsqlDefaultMaxPoolSize = 100;
+        var serviceProcesses = fixture.App.ResourceNotifications.Current.Count(s => s.Name is "api" or "worker" || s.Name.StartsWith("realtime-", StringComparison.Ordinal));
+        await using var connection = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SHOW max_connections", connection);
+
+        var maxConnections = int.Parse((string)(await command.ExecuteScalarAsync())!, CultureInfo.InvariantCulture);
+
+        Assert.Equal(4, serviceProcesses);
+        Assert.True(maxConnections >= 2 * serviceProcesses * NpgsqlDefaultMaxPoolSize, $"max_connections is {maxConnections}");
     }
 
     [Fact]

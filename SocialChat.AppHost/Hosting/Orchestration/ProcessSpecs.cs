@@ -55,7 +55,10 @@ internal static class ProcessSpecs
         // TCP on loopback only; the Unix socket (for psql -h <data folder>) stays inside the state folder too,
         // unless its path would pass the kernel's 107-byte limit for socket paths.
         var socketDirectory = $"{dataDirectory}/.s.PGSQL.{port}".Length < 107 ? dataDirectory : "";
-        string[] arguments = ["-D", dataDirectory, "-p", port, "-c", "listen_addresses=127.0.0.1", "-c", $"unix_socket_directories={socketDirectory}", "-c", "max_connections=300"];
+        // Here every service connects straight to PostgreSQL (PgBouncer is the VPS's), each with Npgsql's default
+        // pool of up to 100, and a connect burst fills a pool: Api, Worker and the Realtime replicas (six in a
+        // benchmark), with the load tool and the benchmark peers beside them, must all fit.
+        string[] arguments = ["-D", dataDirectory, "-p", port, "-c", "listen_addresses=127.0.0.1", "-c", $"unix_socket_directories={socketDirectory}", "-c", "max_connections=1000"];
         return AsUser(asUser, Path.Combine(binDirectory, "postgres"), arguments, dataDirectory);
     }
 
