@@ -147,20 +147,23 @@ public sealed partial class MessageCommitter : IAsyncDisposable
 
         var lastSeqs = new Dictionary<Guid, long>();
         var stored = new Dictionary<(Guid, Guid, Guid), MessageResponse>();
+        var conversationIds = messages.Select(m => m.ConversationId).Distinct().ToArray();
         await using (var lookup = new NpgsqlBatch(connection, transaction))
         {
             lookup.BatchCommands.Add(Command(
                 "SELECT id, last_seq FROM conversations WHERE id = ANY($1) ORDER BY id FOR UPDATE",
-                ArrayOf(messages.Select(m => m.ConversationId).Distinct(), NpgsqlDbType.Uuid)));
+                ArrayOf(conversationIds, NpgsqlDbType.Uuid)));
+            // Each column against its own list, not a join with unnest(…) of the triples: PostgreSQL plans every
+            // statement here (nothing is prepared), and this plans in half the time. It can also return a message
+            // whose three values come from different sends of the batch; such a row matches no send's key below.
             lookup.BatchCommands.Add(Command(
                 """
                 SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_message_id, m.body, m.reply_to_seq, m.created_at, m.edited_at, m.deleted_at
                 FROM messages AS m
-                JOIN unnest($1, $2, $3) AS k(conversation_id, sender_id, client_message_id)
-                  ON m.conversation_id = k.conversation_id AND m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id
+                WHERE m.conversation_id = ANY($1) AND m.sender_id = ANY($2) AND m.client_message_id = ANY($3)
                 """,
-                ArrayOf(messages.Select(m => m.ConversationId), NpgsqlDbType.Uuid),
-                ArrayOf(messages.Select(m => m.SenderId), NpgsqlDbType.Uuid),
+                ArrayOf(conversationIds, NpgsqlDbType.Uuid),
+                ArrayOf(messages.Select(m => m.SenderId).Distinct(), NpgsqlDbType.Uuid),
                 ArrayOf(messages.Select(m => m.ClientMessageId), NpgsqlDbType.Uuid)));
             await using var reader = await lookup.ExecuteReaderAsync();
             while (await reader.ReadAsync())
