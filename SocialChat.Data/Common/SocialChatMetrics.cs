@@ -38,7 +38,7 @@ public static class SocialChatMetrics
     public static readonly Counter<long> RateLimitRejections = SocialChatTelemetry.Meter.CreateCounter<long>(
         "socialchat.ratelimit.rejections", unit: "{request}", description: "Requests refused by a rate limit.");
 
-    public static void PresenceChanged(bool online) => PresenceChanges.Add(1, new KeyValuePair<string, object?>("presence.online", online));
+    public static void PresenceChanged(bool online, int users = 1) => PresenceChanges.Add(users, new KeyValuePair<string, object?>("presence.online", online));
 
     public static void RateLimitRejected(string door) => RateLimitRejections.Add(1, new KeyValuePair<string, object?>("door", door));
 }
