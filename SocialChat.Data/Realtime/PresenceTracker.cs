@@ -26,7 +26,7 @@ public sealed class PresenceTracker(
 {
     private const string NodesKey = "presence:nodes";
 
-    private const int SweepChunkSize = 1_000;
+    private const int RemovalChunkSize = 1_000;
 
     private int _reconcileRequested;
 
@@ -164,43 +164,25 @@ public sealed class PresenceTracker(
                 continue;
             }
 
-            var connections = await database.HashGetAllAsync(NodeConnectionsKey(nodeId));
-            logger.LogInformation("Realtime node {NodeId} stopped heartbeating; clearing its {Count} connection(s)", nodeId, connections.Length);
+            var connections = await StoredConnectionsAsync(nodeId);
+            logger.LogInformation("Realtime node {NodeId} stopped heartbeating; clearing its {Count} connection(s)", nodeId, connections.Count);
             var started = time.GetTimestamp();
-            var wentOffline = 0;
-            // A node may have held ~17,000 connections, and its users must read offline within the contract's 60 s
-            // of its death: one at a time (a script, an UPDATE, a publish each) 10,000 took ~13 s here, in chunks
-            // (the scripts together, one UPDATE for the chunk's users) 1 s (RELIABILITY.md).
-            foreach (var chunk in connections.Chunk(SweepChunkSize))
-            {
-                var removed = await Task.WhenAll(chunk.Select(async connection =>
-                {
-                    var userId = Guid.ParseExact(connection.Value.ToString(), "N");
-                    return (UserId: userId, WasLast: await RemoveConnectionAsync(nodeId, connection.Name.ToString(), userId));
-                }));
-                var offline = removed.Where(r => r.WasLast).Select(r => r.UserId).ToList();
-                await WentOfflineAsync(offline);
-                wentOffline += offline.Count;
-            }
+            var wentOffline = await RemoveConnectionsAsync(nodeId, connections);
 
             await database.KeyDeleteAsync(NodeConnectionsKey(nodeId));
             await database.SetRemoveAsync(NodesKey, nodeId);
             logger.LogInformation(
                 "Realtime node {NodeId} cleared: {Count} connection(s), {Offline} user(s) offline, in {Elapsed}",
-                nodeId, connections.Length, wentOffline, time.GetElapsedTime(started));
+                nodeId, connections.Count, wentOffline, time.GetElapsedTime(started));
         }
     }
 
     private async Task ReconcileAsync(string nodeId, IReadOnlyDictionary<string, LiveConnection> liveConnections)
     {
-        var stored = (await redis.GetDatabase().HashGetAllAsync(NodeConnectionsKey(nodeId)))
-            .ToDictionary(e => e.Name.ToString(), e => Guid.ParseExact(e.Value.ToString(), "N"));
+        var stored = await StoredConnectionsAsync(nodeId);
         var gone = stored.Where(s => !liveConnections.ContainsKey(s.Key)).ToList();
         var missing = liveConnections.Where(l => !stored.ContainsKey(l.Key)).ToList();
-        foreach (var (connectionId, userId) in gone)
-        {
-            await DisconnectedAsync(nodeId, connectionId, userId);
-        }
+        await RemoveConnectionsAsync(nodeId, gone);
 
         // Checked again one by one: a connection that closed since the snapshot must not be put back.
         foreach (var (connectionId, connection) in missing.Where(m => liveConnections.ContainsKey(m.Key)))
@@ -220,6 +202,33 @@ public sealed class PresenceTracker(
         var database = redis.GetDatabase();
         await database.SetRemoveAsync(NodesKey, nodeId);
         await database.KeyDeleteAsync([NodeAliveKey(nodeId), NodeConnectionsKey(nodeId)]);
+    }
+
+    /// <summary>A node's connections as Redis holds them: connection id to user.</summary>
+    private async Task<Dictionary<string, Guid>> StoredConnectionsAsync(string nodeId) =>
+        (await redis.GetDatabase().HashGetAllAsync(NodeConnectionsKey(nodeId)))
+            .ToDictionary(e => e.Name.ToString(), e => Guid.ParseExact(e.Value.ToString(), "N"));
+
+    /// <summary>
+    /// Removes connections of a node that are gone (a dead node's, or closes a node's writes missed) and takes
+    /// their users offline where they were the last; returns how many users went offline. A dead node may have
+    /// held ~17,000 connections, and its users must read offline within the contract's 60 s of its death: one at a
+    /// time (a script, an UPDATE, a publish each) 10,000 took ~13 s here, in chunks (the scripts together, one
+    /// UPDATE for the chunk's users) 1 s (RELIABILITY.md).
+    /// </summary>
+    private async Task<int> RemoveConnectionsAsync(string nodeId, IEnumerable<KeyValuePair<string, Guid>> connections)
+    {
+        var wentOffline = 0;
+        foreach (var chunk in connections.Chunk(RemovalChunkSize))
+        {
+            var removed = await Task.WhenAll(chunk.Select(async connection =>
+                (UserId: connection.Value, WasLast: await RemoveConnectionAsync(nodeId, connection.Key, connection.Value))));
+            var offline = removed.Where(r => r.WasLast).Select(r => r.UserId).ToList();
+            await WentOfflineAsync(offline);
+            wentOffline += offline.Count;
+        }
+
+        return wentOffline;
     }
 
     private async Task WentOfflineAsync(IReadOnlyCollection<Guid> userIds)
