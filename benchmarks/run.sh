@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts SocialChat for a benchmark, runs one load-tool scenario against it, and stops everything it started.
 #
-#   benchmarks/run.sh [--replicas N] [--peer socketio] <connect|chat|api> [load tool options…]
+#   benchmarks/run.sh [--replicas N] [--peer socketio] <connect|chat|api|commit> [load tool options…]
 #
 # The app host brings up PostgreSQL, Redis, the Worker, the Api and Realtime ×2 (Release build, free ports,
 # state in .state-bench/); with --replicas N > 2 this script starts Realtime replicas 2…N-1 itself, with the
@@ -24,7 +24,7 @@ while [[ "${1:-}" == --* ]]; do
   esac
 done
 [[ -z "$peer" || "$peer" == socketio ]] || { echo "--peer: only socketio is known"; exit 2; }
-scenario=${1:?usage: benchmarks/run.sh [--replicas N] [--peer socketio] <connect|chat|api> [options]}; shift
+scenario=${1:?usage: benchmarks/run.sh [--replicas N] [--peer socketio] <connect|chat|api|commit> [options]}; shift
 
 ulimit -n "$(ulimit -Hn)"
 # The services record and export no telemetry, like the peer: exporting every span and metric to the dashboard each

@@ -57,6 +57,19 @@ internal sealed record OperationReport(long Count, long Ok, double OkPerSecond, 
 
 internal sealed record ApiReport(int Users, int Conversations, double Rate, double Seconds, OperationReport Reads, OperationReport Sends);
 
+internal sealed record CommitReport(
+    int Users,
+    int Conversations,
+    int Concurrency,
+    int Committers,
+    double Seconds,
+    long WarmUpSends,
+    OperationReport Sends,
+    long Stored,
+    long Commits,
+    double SendsPerCommit,
+    OperationReport SingleRowInserts);
+
 /// <summary>Writes a report as JSON (for scripts and tests) and as a table (for people).</summary>
 internal static class ReportWriter
 {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -83,36 +82,32 @@ internal static class ApiScenario
 
     private sealed class Operation
     {
-        private readonly LatencyHistogram _latency = new();
-        private readonly ConcurrentDictionary<string, int> _errors = new();
-        private long _count;
-        private long _ok;
+        private readonly OperationTally _tally = new();
 
         public async Task TimeAsync(Func<HttpRequestMessage> create, string accessToken, HttpClient http, CancellationToken cancellationToken)
         {
-            Interlocked.Increment(ref _count);
-            var started = Stopwatch.GetTimestamp();
+            var started = _tally.Begin();
             try
             {
                 using var request = create();
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
                 using var response = await http.SendAsync(request, cancellationToken);
                 await response.Content.LoadIntoBufferAsync(cancellationToken);
-                if (!response.IsSuccessStatusCode)
+                if (response.IsSuccessStatusCode)
                 {
-                    _errors.AddOrUpdate($"HTTP {(int)response.StatusCode}", 1, (_, n) => n + 1);
-                    return;
+                    _tally.Succeeded(started);
                 }
-
-                _latency.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
-                Interlocked.Increment(ref _ok);
+                else
+                {
+                    _tally.Failed($"HTTP {(int)response.StatusCode}");
+                }
             }
             catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                _errors.AddOrUpdate(exception.GetType().Name, 1, (_, n) => n + 1);
+                _tally.Failed(exception.GetType().Name);
             }
         }
 
-        public OperationReport Report(double seconds) => new(_count, _ok, _ok / Math.Max(seconds, 0.001), _latency.Summary(), new(_errors));
+        public OperationReport Report(double seconds) => _tally.Report(seconds);
     }
 }

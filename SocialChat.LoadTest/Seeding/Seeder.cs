@@ -17,7 +17,8 @@ namespace SocialChat.LoadTest.Seeding;
 /// Prepares a run's users, sessions and conversations in bulk: rows by COPY, sessions cached in Redis by the
 /// services' own <see cref="SessionStore"/>; their access tokens are signed by the services' own
 /// <see cref="AccessTokenIssuer"/> with the same key where they are used (<see cref="SessionTokens"/>). So the hub and the Api check these tokens exactly as they check a logged-in user's,
-/// without 100,000 password hashes through /register first (BENCHMARKS.md: why that is fair).
+/// without 100,000 password hashes through /register first (BENCHMARKS.md: why that is fair). It can also host
+/// more of the services' own code in this process, as the <c>commit</c> scenario hosts their send path.
 /// </summary>
 internal sealed class Seeder : IAsyncDisposable
 {
@@ -28,7 +29,7 @@ internal sealed class Seeder : IAsyncDisposable
 
     private readonly IHost _services;
 
-    public Seeder(LoadTestOptions options)
+    public Seeder(LoadTestOptions options, IReadOnlyDictionary<string, string?>? settings = null, Action<IHostApplicationBuilder>? addServices = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -37,12 +38,16 @@ internal sealed class Seeder : IAsyncDisposable
             [$"ConnectionStrings:{DataExtensions.CacheConnectionName}"] = options.Redis,
             [$"{JwtOptions.SectionName}:SigningKey"] = options.JwtSigningKey,
         });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.AddSocialChatData();
         builder.AddSocialChatAuthentication();
+        addServices?.Invoke(builder);
         _services = builder.Build();
     }
 
-    public NpgsqlDataSource Database => _services.Services.GetRequiredService<NpgsqlDataSource>();
+    public IServiceProvider Services => _services.Services;
+
+    public NpgsqlDataSource Database => Services.GetRequiredService<NpgsqlDataSource>();
 
     /// <summary>
     /// Users 0..n-1; group g holds members g, g+G, g+2G, … (so a group spans workers and Realtime nodes);
@@ -58,7 +63,7 @@ internal sealed class Seeder : IAsyncDisposable
         var runId = Guid.NewGuid().ToString("N")[..8];
         var stopwatch = Stopwatch.StartNew();
         var now = DateTime.UtcNow;
-        var jwt = _services.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<JwtOptions>>().Value;
+        var jwt = Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<JwtOptions>>().Value;
         var seeded = new SeededUser[users];
         for (var i = 0; i < users; i++)
         {
@@ -90,7 +95,7 @@ internal sealed class Seeder : IAsyncDisposable
 
         progress.Report($"{users:N0} users, {conversations.Count:N0} conversations in PostgreSQL ({stopwatch.Elapsed.TotalSeconds:F1} s)");
 
-        var sessions = _services.Services.GetRequiredService<SessionStore>();
+        var sessions = Services.GetRequiredService<SessionStore>();
         foreach (var batch in seeded.Chunk(RedisBatch))
         {
             await Task.WhenAll(batch.Select(u => sessions.RememberAsync(new Session { Id = u.SessionId, UserId = u.Id, ExpiresAt = now + jwt.RefreshTokenLifetime })));

@@ -93,6 +93,7 @@ internal sealed class LoadTestOptions : IValidatableObject
     /// <summary>
     /// chat: seconds of sending at the first step's rate before step 1, not reported (its messages are still accounted
     /// for): the first sends of a fresh server compile and fill its pools, which would otherwise land in step 1's tail.
+    /// commit: seconds of sending before the measured sends, not reported.
     /// </summary>
     [Range(0, 120)]
     public double WarmUp { get; set; } = 5;
@@ -120,6 +121,14 @@ internal sealed class LoadTestOptions : IValidatableObject
     /// <summary>api: the share of requests that read history; the rest send.</summary>
     [Range(0, 1)]
     public double ReadShare { get; set; } = 0.8;
+
+    /// <summary>commit: sends (then single-row INSERTs) in flight at once, each caller starting the next when one ends.</summary>
+    [Range(1, 1_000)]
+    public int Concurrency { get; set; } = 32;
+
+    /// <summary>commit: the send path's committers in this process (the services' <c>Messages:Committers</c>).</summary>
+    [Range(1, 32)]
+    public int Committers { get; set; } = 4;
 
     /// <summary>api: messages seeded into every conversation so that history reads read something.</summary>
     [Range(0, 10_000)]

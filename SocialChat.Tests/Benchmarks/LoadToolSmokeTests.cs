@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Npgsql;
 using SocialChat.LoadTest.Reporting;
 using SocialChat.Tests.Hosting;
 
@@ -98,6 +99,26 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         Assert.Equal(report.Reads.Count, report.Reads.Ok);
         Assert.Equal(report.Sends.Count, report.Sends.Ok);
         Assert.Empty(report.Reads.Errors);
+    }
+
+    [Fact]
+    public async Task Commit_stores_every_acknowledged_send_and_times_single_row_inserts_after_them()
+    {
+        var (exitCode, report, output, _) = await RunAsync<CommitReport>("signalr", "commit", "--users", "40", "--groups", "4", "--group-size", "10",
+            "--directs", "2", "--concurrency", "4", "--warm-up", "1", "--duration", "1");
+
+        Assert.True(exitCode == 0, output);
+        Assert.True(report.WarmUpSends > 0 && report.Sends.Ok > 0, output);
+        Assert.Equal(report.Sends.Count, report.Sends.Ok);
+        Assert.Equal(report.WarmUpSends + report.Sends.Ok, report.Stored);
+        Assert.InRange(report.Commits, 1, report.Sends.Ok);
+        Assert.True(report.SingleRowInserts.Ok > 0, output);
+        Assert.Equal(report.SingleRowInserts.Count, report.SingleRowInserts.Ok);
+        // The scratch table the INSERTs went to is gone again.
+        await using var connection = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
+        await connection.OpenAsync();
+        await using var scratchTable = new NpgsqlCommand("SELECT to_regclass('loadtest_single_row_inserts')::text", connection);
+        Assert.Equal(DBNull.Value, await scratchTable.ExecuteScalarAsync());
     }
 
     [Fact]
