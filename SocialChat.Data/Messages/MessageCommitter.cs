@@ -9,13 +9,15 @@ using SocialChat.Data.Common;
 
 namespace SocialChat.Data.Messages;
 
-/// <summary>A send that passed the checks (member, body, reply, blocks) and waits to be stored.</summary>
+/// <summary>A send whose input is valid (body, clientMessageId), waiting for the checks that need its conversation's lock, and its commit.</summary>
 public sealed record NewMessage(Guid ConversationId, Guid SenderId, Guid ClientMessageId, string Body, long? ReplyToSeq);
 
 /// <summary>
-/// Stores the sends of this process in grouped transactions: PostgreSQL's fsync per commit, not the work of a
-/// send, bounds a commit-per-message path (PERFORMANCE.md), so concurrent sends share one commit. The caller's
-/// task completes only after the commit, so a message is still durable before anyone is told of it.
+/// Checks and stores the sends of this process in grouped transactions: PostgreSQL's fsync per commit, not the work
+/// of a send, bounds a commit-per-message path (PERFORMANCE.md), so concurrent sends share one commit; and the checks
+/// of a send (member, reply, blocks) are read for the whole group in the same round trip as its locks, instead of a
+/// query per send before it (BENCHMARKS.md: that query was most of PostgreSQL's work per send in large groups). The
+/// caller's task completes only after the commit, so a message is still durable before anyone is told of it.
 /// </summary>
 public sealed partial class MessageCommitter : IAsyncDisposable
 {
@@ -44,10 +46,12 @@ public sealed partial class MessageCommitter : IAsyncDisposable
 
     /// <summary>
     /// The stored message: created by this call, or the one stored before under the same (conversation, sender,
-    /// clientMessageId), also when that one is in the same commit. Null when the conversation no longer exists.
-    /// Every send of a commit that failed transiently (the database went away) gets the same exception.
+    /// clientMessageId), also when that one is in the same commit. Refused when the sender is not a member (or the
+    /// conversation is gone), and otherwise, unless it is such a retry, when the reply's seq is past the last message
+    /// or a block stands between the members of a direct conversation. Every send of a commit that failed transiently
+    /// (the database went away) gets the same exception.
     /// </summary>
-    public async Task<SentMessage?> StoreAsync(NewMessage message, CancellationToken cancellationToken)
+    public async Task<Result<SentMessage>> StoreAsync(NewMessage message, CancellationToken cancellationToken)
     {
         var pending = new PendingSend(message, Activity.Current?.Context, cancellationToken);
         // A conversation's sends always go to the same committer: they would wait on each other's row lock anyway,
@@ -134,11 +138,14 @@ public sealed partial class MessageCommitter : IAsyncDisposable
     /// on each other in a circle; under those locks every other send to them waits, so the messages already stored
     /// and the last seqs read next are final: seqs continue without a gap, and a duplicate is found, not inserted.
     /// </summary>
-    private async Task<SentMessage?[]> StoreInOneTransactionAsync(IReadOnlyList<PendingSend> batch)
+    private async Task<Result<SentMessage>[]> StoreInOneTransactionAsync(IReadOnlyList<PendingSend> batch)
     {
+        // In the trace of the batch's first send, so that a lone send's trace shows its checks and commit; the other
+        // sends' traces are linked.
+        var callers = batch.Where(p => p.Caller is not null).Select(p => p.Caller!.Value).ToList();
         using var activity = SocialChatTelemetry.ActivitySource.StartActivity(
-            "store messages", ActivityKind.Internal, parentContext: default,
-            links: batch.Where(p => p.Caller is not null).Select(p => new ActivityLink(p.Caller!.Value)));
+            "store messages", ActivityKind.Internal, parentContext: callers.FirstOrDefault(),
+            links: callers.Skip(1).Select(caller => new ActivityLink(caller)));
         activity?.SetTag("socialchat.messages.batch_size", batch.Count);
 
         var messages = batch.Select(p => p.Message).ToArray();
@@ -146,13 +153,30 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         await using var transaction = await connection.BeginTransactionAsync();
 
         var lastSeqs = new Dictionary<Guid, long>();
+        var senders = new Dictionary<(Guid Conversation, Guid User), bool>();
         var stored = new Dictionary<(Guid, Guid, Guid), MessageResponse>();
         var conversationIds = messages.Select(m => m.ConversationId).Distinct().ToArray();
+        var senderIds = messages.Select(m => m.SenderId).Distinct().ToArray();
         await using (var lookup = new NpgsqlBatch(connection, transaction))
         {
             lookup.BatchCommands.Add(Command(
                 "SELECT id, last_seq FROM conversations WHERE id = ANY($1) ORDER BY id FOR UPDATE",
                 ArrayOf(conversationIds, NpgsqlDbType.Uuid)));
+            // The senders who are members, and whether a block stands between one and the other member of a direct
+            // conversation (either way: BlockRules). Both lists as in the retry lookup below: a pair that is no
+            // send's is never looked up.
+            lookup.BatchCommands.Add(Command(
+                """
+                SELECT m.conversation_id, m.user_id, c.kind = 'Direct' AND EXISTS (
+                    SELECT 1 FROM conversation_members AS other
+                    JOIN blocks AS b ON (b.blocker_id = m.user_id AND b.blocked_id = other.user_id) OR (b.blocker_id = other.user_id AND b.blocked_id = m.user_id)
+                    WHERE other.conversation_id = m.conversation_id AND other.user_id <> m.user_id)
+                FROM conversation_members AS m
+                JOIN conversations AS c ON c.id = m.conversation_id
+                WHERE m.conversation_id = ANY($1) AND m.user_id = ANY($2)
+                """,
+                ArrayOf(conversationIds, NpgsqlDbType.Uuid),
+                ArrayOf(senderIds, NpgsqlDbType.Uuid)));
             // Each column against its own list, not a join with unnest(…) of the triples: PostgreSQL plans every
             // statement here (nothing is prepared), and this plans in half the time. It can also return a message
             // whose three values come from different sends of the batch; such a row matches no send's key below.
@@ -163,12 +187,18 @@ public sealed partial class MessageCommitter : IAsyncDisposable
                 WHERE m.conversation_id = ANY($1) AND m.sender_id = ANY($2) AND m.client_message_id = ANY($3)
                 """,
                 ArrayOf(conversationIds, NpgsqlDbType.Uuid),
-                ArrayOf(messages.Select(m => m.SenderId).Distinct(), NpgsqlDbType.Uuid),
+                ArrayOf(senderIds, NpgsqlDbType.Uuid),
                 ArrayOf(messages.Select(m => m.ClientMessageId), NpgsqlDbType.Uuid)));
             await using var reader = await lookup.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
                 lastSeqs[reader.GetGuid(0)] = reader.GetInt64(1);
+            }
+
+            await reader.NextResultAsync();
+            while (await reader.ReadAsync())
+            {
+                senders[(reader.GetGuid(0), reader.GetGuid(1))] = reader.GetBoolean(2);
             }
 
             await reader.NextResultAsync();
@@ -182,19 +212,33 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         // PostgreSQL keeps microseconds: the createdAt a sender is answered is the one history shows.
         var now = DateTime.UtcNow;
         now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
-        var results = new SentMessage?[messages.Length];
+        var results = new Result<SentMessage>[messages.Length];
         var inserted = new List<MessageResponse>();
         for (var i = 0; i < messages.Length; i++)
         {
             var message = messages[i];
-            if (!lastSeqs.TryGetValue(message.ConversationId, out var lastSeq))
+            if (!lastSeqs.TryGetValue(message.ConversationId, out var lastSeq) || !senders.TryGetValue((message.ConversationId, message.SenderId), out var blocked))
             {
+                results[i] = Messages.ConversationNotFound;
                 continue;
             }
 
+            // A retry is answered the message stored the first time, even if a block came in between.
             if (stored.TryGetValue((message.ConversationId, message.SenderId, message.ClientMessageId), out var earlier))
             {
                 results[i] = new SentMessage(earlier, Created: false);
+                continue;
+            }
+
+            if (message.ReplyToSeq > lastSeq)
+            {
+                results[i] = Messages.ReplyNotInConversation;
+                continue;
+            }
+
+            if (blocked)
+            {
+                results[i] = Messages.BlockedBetweenMembers;
                 continue;
             }
 
@@ -284,6 +328,6 @@ public sealed partial class MessageCommitter : IAsyncDisposable
 
     private sealed record PendingSend(NewMessage Message, ActivityContext? Caller, CancellationToken CallerToken)
     {
-        public TaskCompletionSource<SentMessage?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<Result<SentMessage>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -14,30 +14,17 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
 {
     public const int MaxBodyLength = 4000;
 
-    private static readonly DomainError NotFound = new DomainError.NotFound("Conversation not found.");
+    internal static readonly DomainError ConversationNotFound = new DomainError.NotFound("Conversation not found.");
 
-    // The queries every send makes before its commit, compiled: a profile of the Api under load showed building and
-    // parameterising their expression trees on each call (BENCHMARKS.md). No retry lookup here: the committer finds a
-    // retried send itself, under the conversation's lock.
-    private static readonly Func<SocialDbContext, Guid, Guid, CancellationToken, Task<SendTarget?>> FindSendTargetAsync =
-        EF.CompileAsyncQuery((SocialDbContext db, Guid conversationId, Guid senderId, CancellationToken cancellationToken) =>
-            db.Conversations.AsNoTracking()
-                .Where(c => c.Id == conversationId && db.ConversationMembers.Any(m => m.ConversationId == c.Id && m.UserId == senderId))
-                .Select(c => new SendTarget(c.Kind, c.LastSeq))
-                .SingleOrDefault());
+    internal static readonly DomainError ReplyNotInConversation = DomainError.Invalid.Field("replyToSeq", "replyToSeq must be the seq of a message in this conversation.");
 
-    /// <summary>Whether the other member of a direct conversation blocks the sender, or the sender them.</summary>
-    private static readonly Func<SocialDbContext, Guid, Guid, CancellationToken, Task<bool>> OtherMemberBlocksAsync =
-        EF.CompileAsyncQuery((SocialDbContext db, Guid conversationId, Guid senderId, CancellationToken cancellationToken) =>
-            db.ConversationMembers
-                .Where(m => m.ConversationId == conversationId && m.UserId != senderId)
-                .Any(m => db.Blocks.Any(b => (b.BlockerId == senderId && b.BlockedId == m.UserId) || (b.BlockerId == m.UserId && b.BlockedId == senderId))));
+    internal static readonly DomainError BlockedBetweenMembers = new DomainError.Forbidden("You cannot message this user.");
 
     /// <summary>
-    /// Checks the send, then hands it to <see cref="MessageCommitter"/>, which stores it in a commit shared with
-    /// the sends waiting beside it and assigns its seq there. The same clientMessageId from the same sender returns
-    /// the message stored the first time, also when both requests race (the committer finds it under the
-    /// conversation's lock). Members hear of the message only after its commit.
+    /// Checks the send's input, then hands it to <see cref="MessageCommitter"/>, which checks the rest (member, reply,
+    /// blocks) and stores it in a commit shared with the sends waiting beside it, assigning its seq there. The same
+    /// clientMessageId from the same sender returns the message stored the first time, also when both requests race
+    /// (the committer finds it under the conversation's lock). Members hear of the message only after its commit.
     /// </summary>
     public async Task<Result<SentMessage>> SendAsync(Guid senderId, Guid conversationId, SendMessageRequest request, CancellationToken cancellationToken)
     {
@@ -52,36 +39,17 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
             return body.Error;
         }
 
-        var conversation = await FindSendTargetAsync(db, conversationId, senderId, cancellationToken);
-        if (conversation is null)
+        if (request.ReplyToSeq is < 1)
         {
-            return NotFound;
-        }
-
-        DomainError? refusal = request.ReplyToSeq is { } replyTo && (replyTo < 1 || replyTo > conversation.LastSeq)
-            ? DomainError.Invalid.Field("replyToSeq", "replyToSeq must be the seq of a message in this conversation.")
-            : conversation.Kind == ConversationKind.Direct && await OtherMemberBlocksAsync(db, conversationId, senderId, cancellationToken)
-                ? new DomainError.Forbidden("You cannot message this user.")
-                : null;
-        if (refusal is not null)
-        {
-            // A retry is answered the message stored the first time, even if a block came in between.
-            return await FindSentAsync(conversationId, senderId, request.ClientMessageId, cancellationToken) is { } earlier
-                ? new SentMessage(earlier, Created: false)
-                : refusal;
+            return ReplyNotInConversation;
         }
 
         var stored = await committer.StoreAsync(
             new NewMessage(conversationId, senderId, request.ClientMessageId, body.Value, request.ReplyToSeq), cancellationToken);
-        if (stored is null)
-        {
-            return NotFound;
-        }
-
-        if (stored.Created)
+        if (stored.IsSuccess && stored.Value.Created)
         {
             SocialChatMetrics.MessagesSent.Add(1);
-            await events.MessageReceivedAsync(stored.Message);
+            await events.MessageReceivedAsync(stored.Value.Message);
         }
 
         return stored;
@@ -190,7 +158,7 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
 
         if (!await db.ConversationMembers.AnyAsync(m => m.ConversationId == conversationId && m.UserId == userId, cancellationToken))
         {
-            return NotFound;
+            return ConversationNotFound;
         }
 
         var inConversation = db.Messages.AsNoTracking().Where(m => m.ConversationId == conversationId);
@@ -218,7 +186,7 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
 
         if (!await db.ConversationMembers.AnyAsync(m => m.ConversationId == conversationId && m.UserId == userId, cancellationToken))
         {
-            return NotFound;
+            return ConversationNotFound;
         }
 
         var marker = await db.Database.SqlQuery<long>($"""
@@ -237,19 +205,13 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
         return true;
     }
 
-    private async Task<MessageResponse?> FindSentAsync(Guid conversationId, Guid senderId, Guid clientMessageId, CancellationToken cancellationToken) =>
-        await db.Messages.AsNoTracking()
-            .Where(m => m.ConversationId == conversationId && m.SenderId == senderId && m.ClientMessageId == clientMessageId)
-            .Select(m => MessageResponse.From(m))
-            .SingleOrDefaultAsync(cancellationToken);
-
     private async Task<Result<(Message Message, MemberRole Role, ConversationKind Kind)>> FindForChangeAsync(
         Guid userId, Guid conversationId, long seq, CancellationToken cancellationToken)
     {
         var membership = await Membership.FindAsync(db, userId, conversationId, cancellationToken);
         if (membership is null)
         {
-            return NotFound;
+            return ConversationNotFound;
         }
 
         var message = await db.Messages.AsNoTracking().SingleOrDefaultAsync(m => m.ConversationId == conversationId && m.Seq == seq, cancellationToken);
@@ -263,7 +225,4 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
 
         public long? After { get; init; }
     }
-
-    /// <summary>What a send needs to know of its conversation: its kind (a direct one has blocks to respect) and last seq (a reply's bound).</summary>
-    private sealed record SendTarget(ConversationKind Kind, long LastSeq);
 }

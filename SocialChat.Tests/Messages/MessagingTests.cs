@@ -23,6 +23,38 @@ public sealed class MessagingTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task Sends_refused_at_the_same_moment_as_others_fail_alone_and_take_no_seq()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var member = await TestUser.RegisterAsync(fixture);
+        var stranger = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner, member);
+        var messages = $"/api/v1/conversations/{group.Id}/messages";
+
+        // Into one conversation at once, so that the committer checks them together: 20 good sends, 5 by a non-member,
+        // 5 replying to a message that does not exist.
+        var good = Enumerable.Range(0, 20).Select(i => Chat.PostMessageAsync(i % 2 == 0 ? owner : member, group.Id, $"good {i}"));
+        var strangers = Enumerable.Range(0, 5).Select(i => Chat.PostMessageAsync(stranger, group.Id, $"stranger {i}"));
+        var badReplies = Enumerable.Range(0, 5).Select(i => owner.Client.PostJsonAsync(messages, new { clientMessageId = Guid.NewGuid(), body = $"reply {i}", replyToSeq = 1_000 }));
+        var responses = await Task.WhenAll(good.Concat(strangers).Concat(badReplies));
+
+        Assert.All(responses[..20], r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        foreach (var refused in responses[20..25])
+        {
+            await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.NotFound);
+        }
+
+        foreach (var refused in responses[25..])
+        {
+            await ProblemAssert.IsValidationProblemAsync(refused, "replyToSeq");
+        }
+
+        var history = await (await owner.Client.GetAsync($"{messages}?after=0&limit=100")).ReadAsync<Page<MessageResponse>>();
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), history.Items.Select(m => m.Seq));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"good {i}").Order(), history.Items.Select(m => m.Body!).Order());
+    }
+
+    [Fact]
     public async Task The_same_client_message_id_sent_ten_times_at_once_stores_one_message()
     {
         var owner = await TestUser.RegisterAsync(fixture);
