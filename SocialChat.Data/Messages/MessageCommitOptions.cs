@@ -19,7 +19,9 @@ public sealed class MessageCommitOptions
     /// Transactions in flight at once in one process, each on a pooled connection of its own while it commits.
     /// Committers never share a conversation, so they do not wait on each other's row locks; more of them overlap
     /// more round trips, but leave fewer sends per commit and hold more of the pool's (and PgBouncer's) connections.
+    /// Two did best here (BENCHMARKS.md, the commit scenario: more durable sends/s than 1 or 4 with 128 callers, and
+    /// than 4 with 32); a database with more cores or farther away may want more.
     /// </summary>
     [Range(1, 32)]
-    public int Committers { get; set; } = 4;
+    public int Committers { get; set; } = 2;
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
+using SocialChat.Data.Messages;
 
 namespace SocialChat.LoadTest.Target;
 
@@ -126,9 +127,9 @@ internal sealed class LoadTestOptions : IValidatableObject
     [Range(1, 1_000)]
     public int Concurrency { get; set; } = 32;
 
-    /// <summary>commit: the send path's committers in this process (the services' <c>Messages:Committers</c>).</summary>
+    /// <summary>commit: the send path's committers in this process (the services' <c>Messages:Committers</c>, and its default).</summary>
     [Range(1, 32)]
-    public int Committers { get; set; } = 4;
+    public int Committers { get; set; } = new MessageCommitOptions().Committers;
 
     /// <summary>api: messages seeded into every conversation so that history reads read something.</summary>
     [Range(0, 10_000)]
