@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using SocialChat.Data.Common;
+using static SocialChat.Data.Conversations.Conversations;
 
 namespace SocialChat.Data.Messages;
 
@@ -153,29 +154,26 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         await using var transaction = await connection.BeginTransactionAsync();
 
         var lastSeqs = new Dictionary<Guid, long>();
-        var senders = new Dictionary<(Guid Conversation, Guid User), bool>();
+        var directKeys = new Dictionary<Guid, string>();
+        var members = new HashSet<(Guid Conversation, Guid User)>();
+        var blocks = new HashSet<(Guid Blocker, Guid Blocked)>();
         var stored = new Dictionary<(Guid, Guid, Guid), MessageResponse>();
         var conversationIds = messages.Select(m => m.ConversationId).Distinct().ToArray();
         var senderIds = messages.Select(m => m.SenderId).Distinct().ToArray();
         await using (var lookup = new NpgsqlBatch(connection, transaction))
         {
+            // A direct conversation's key names both its members, so the block check needs no join: PostgreSQL plans
+            // each of these statements anew (nothing is prepared), and simple ones plan fast.
             lookup.BatchCommands.Add(Command(
-                "SELECT id, last_seq FROM conversations WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+                "SELECT id, last_seq, direct_key FROM conversations WHERE id = ANY($1) ORDER BY id FOR UPDATE",
                 ArrayOf(conversationIds, NpgsqlDbType.Uuid)));
-            // The senders who are members, and whether a block stands between one and the other member of a direct
-            // conversation (either way: BlockRules). Both lists as in the retry lookup below: a pair that is no
-            // send's is never looked up.
+            // Each column against its own list, as in the retry lookup below: a pair that is no send's is never looked up.
             lookup.BatchCommands.Add(Command(
-                """
-                SELECT m.conversation_id, m.user_id, c.kind = 'Direct' AND EXISTS (
-                    SELECT 1 FROM conversation_members AS other
-                    JOIN blocks AS b ON (b.blocker_id = m.user_id AND b.blocked_id = other.user_id) OR (b.blocker_id = other.user_id AND b.blocked_id = m.user_id)
-                    WHERE other.conversation_id = m.conversation_id AND other.user_id <> m.user_id)
-                FROM conversation_members AS m
-                JOIN conversations AS c ON c.id = m.conversation_id
-                WHERE m.conversation_id = ANY($1) AND m.user_id = ANY($2)
-                """,
+                "SELECT conversation_id, user_id FROM conversation_members WHERE conversation_id = ANY($1) AND user_id = ANY($2)",
                 ArrayOf(conversationIds, NpgsqlDbType.Uuid),
+                ArrayOf(senderIds, NpgsqlDbType.Uuid)));
+            lookup.BatchCommands.Add(Command(
+                "SELECT blocker_id, blocked_id FROM blocks WHERE blocker_id = ANY($1) OR blocked_id = ANY($1)",
                 ArrayOf(senderIds, NpgsqlDbType.Uuid)));
             // Each column against its own list, not a join with unnest(…) of the triples: PostgreSQL plans every
             // statement here (nothing is prepared), and this plans in half the time. It can also return a message
@@ -193,12 +191,22 @@ public sealed partial class MessageCommitter : IAsyncDisposable
             while (await reader.ReadAsync())
             {
                 lastSeqs[reader.GetGuid(0)] = reader.GetInt64(1);
+                if (!reader.IsDBNull(2))
+                {
+                    directKeys[reader.GetGuid(0)] = reader.GetString(2);
+                }
             }
 
             await reader.NextResultAsync();
             while (await reader.ReadAsync())
             {
-                senders[(reader.GetGuid(0), reader.GetGuid(1))] = reader.GetBoolean(2);
+                members.Add((reader.GetGuid(0), reader.GetGuid(1)));
+            }
+
+            await reader.NextResultAsync();
+            while (await reader.ReadAsync())
+            {
+                blocks.Add((reader.GetGuid(0), reader.GetGuid(1)));
             }
 
             await reader.NextResultAsync();
@@ -217,7 +225,7 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         for (var i = 0; i < messages.Length; i++)
         {
             var message = messages[i];
-            if (!lastSeqs.TryGetValue(message.ConversationId, out var lastSeq) || !senders.TryGetValue((message.ConversationId, message.SenderId), out var blocked))
+            if (!lastSeqs.TryGetValue(message.ConversationId, out var lastSeq) || !members.Contains((message.ConversationId, message.SenderId)))
             {
                 results[i] = Messages.ConversationNotFound;
                 continue;
@@ -236,7 +244,10 @@ public sealed partial class MessageCommitter : IAsyncDisposable
                 continue;
             }
 
-            if (blocked)
+            // Direct messages are refused both ways (BlockRules).
+            if (directKeys.TryGetValue(message.ConversationId, out var directKey)
+                && OtherMemberOf(directKey, message.SenderId) is var other
+                && (blocks.Contains((message.SenderId, other)) || blocks.Contains((other, message.SenderId))))
             {
                 results[i] = Messages.BlockedBetweenMembers;
                 continue;
