@@ -35,37 +35,44 @@ internal static class ApiScenario
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = options.Api, Timeout = TimeSpan.FromSeconds(30) };
         var tokens = new SessionTokens(options.JwtSigningKey);
+        // The first requests of a fresh Api compile its code paths and fill its pools: the warm-up's are not reported.
+        await IssueAsync($"api: warming up at {options.Rate:N0} requests/s", options.WarmUp, new Operation(), new Operation());
         var reads = new Operation();
         var sends = new Operation();
-        var total = (long)Math.Round(options.Rate * options.Duration);
-        var pending = new List<Task>();
-        var stopwatch = await ProgressView.RunAsync($"api: {options.Rate:N0} requests/s", total, async update =>
+        var stopwatch = await IssueAsync($"api: {options.Rate:N0} requests/s", options.Duration, reads, sends);
+
+        Task<Stopwatch> IssueAsync(string title, double seconds, Operation reads, Operation sends)
         {
-            var stopwatch = Stopwatch.StartNew();
-            for (long issued = 0; issued < total;)
+            var total = (long)Math.Round(options.Rate * seconds);
+            var pending = new List<Task>();
+            return ProgressView.RunAsync(title, total, async update =>
             {
-                var due = Math.Min(total, (long)(stopwatch.Elapsed.TotalSeconds * options.Rate) + 1);
-                for (; issued < due; issued++)
+                var stopwatch = Stopwatch.StartNew();
+                for (long issued = 0; issued < total;)
                 {
-                    var conversation = seed.Conversations[(int)(issued % seed.Conversations.Count)];
-                    var user = seed.Users[conversation.Members[(int)(issued / seed.Conversations.Count % conversation.Members.Length)]];
-                    // Reads and sends interleave evenly in the given proportion.
-                    var isRead = Math.Floor((issued + 1) * options.ReadShare) > Math.Floor(issued * options.ReadShare);
-                    pending.Add(isRead
-                        ? reads.TimeAsync(() => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/conversations/{conversation.Id}/messages?limit={PageLimit.Default}"), tokens.For(user.Id, user.SessionId), http, cancellationToken)
-                        : sends.TimeAsync(() => new HttpRequestMessage(HttpMethod.Post, $"/api/v1/conversations/{conversation.Id}/messages")
-                        {
-                            Content = JsonContent.Create(new SendMessageRequest(Guid.NewGuid(), MessageBody.Create(0, Stopwatch.GetTimestamp()), null), options: WorkerJson.Contract),
-                        }, tokens.For(user.Id, user.SessionId), http, cancellationToken));
+                    var due = Math.Min(total, (long)(stopwatch.Elapsed.TotalSeconds * options.Rate) + 1);
+                    for (; issued < due; issued++)
+                    {
+                        var conversation = seed.Conversations[(int)(issued % seed.Conversations.Count)];
+                        var user = seed.Users[conversation.Members[(int)(issued / seed.Conversations.Count % conversation.Members.Length)]];
+                        // Reads and sends interleave evenly in the given proportion.
+                        var isRead = Math.Floor((issued + 1) * options.ReadShare) > Math.Floor(issued * options.ReadShare);
+                        pending.Add(isRead
+                            ? reads.TimeAsync(() => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/conversations/{conversation.Id}/messages?limit={PageLimit.Default}"), tokens.For(user.Id, user.SessionId), http, cancellationToken)
+                            : sends.TimeAsync(() => new HttpRequestMessage(HttpMethod.Post, $"/api/v1/conversations/{conversation.Id}/messages")
+                            {
+                                Content = JsonContent.Create(new SendMessageRequest(Guid.NewGuid(), MessageBody.Create(0, Stopwatch.GetTimestamp()), null), options: WorkerJson.Contract),
+                            }, tokens.For(user.Id, user.SessionId), http, cancellationToken));
+                    }
+
+                    update(issued, $"{issued:N0} of {total:N0} issued");
+                    await Task.Delay(1, cancellationToken);
                 }
 
-                update(issued, $"{issued:N0} of {total:N0} issued");
-                await Task.Delay(1, cancellationToken);
-            }
-
-            await Task.WhenAll(pending);
-            return stopwatch;
-        });
+                await Task.WhenAll(pending);
+                return stopwatch;
+            });
+        }
 
         var seconds = stopwatch.Elapsed.TotalSeconds;
         var report = new ApiReport(options.Users, seed.Conversations.Count, options.Rate, seconds, reads.Report(seconds), sends.Report(seconds));

@@ -94,7 +94,7 @@ internal sealed class LoadTestOptions : IValidatableObject
     /// <summary>
     /// chat: seconds of sending at the first step's rate before step 1, not reported (its messages are still accounted
     /// for): the first sends of a fresh server compile and fill its pools, which would otherwise land in step 1's tail.
-    /// commit: seconds of sending before the measured sends, not reported.
+    /// api and commit: seconds of the same requests or sends before the measured ones, not reported.
     /// </summary>
     [Range(0, 120)]
     public double WarmUp { get; set; } = 5;

@@ -91,7 +91,7 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
     public async Task Api_reads_history_and_sends_at_the_requested_mix()
     {
         var (exitCode, report, output, _) = await RunAsync<ApiReport>("signalr", "api", "--users", "50", "--groups", "5", "--group-size", "10",
-            "--directs", "0", "--history", "20", "--rate", "40", "--duration", "2", "--read-share", "0.5");
+            "--directs", "0", "--history", "20", "--rate", "40", "--warm-up", "1", "--duration", "2", "--read-share", "0.5");
 
         Assert.True(exitCode == 0, output);
         Assert.Equal(40, report.Reads.Count);
