@@ -38,8 +38,9 @@ const toMessage = (row) => ({
 const messageColumns = 'id, conversation_id, seq, sender_id, client_message_id, body, reply_to_seq, created_at, edited_at, deleted_at';
 
 /**
- * SocialChat's Messages.SendAsync, statement for statement: membership, an earlier send with the same
- * clientMessageId, replyToSeq, blocks in a direct conversation; then one transaction that takes the next seq
+ * The seed's send, as SocialChat's Messages.SendAsync was before it grouped sends into shared commits: membership,
+ * an earlier send with the same clientMessageId, replyToSeq, blocks in a direct conversation; then one transaction
+ * per send that takes the next seq
  * by bumping the conversation's counter (its row lock serialises concurrent senders: no gaps, no duplicates),
  * inserts the message and moves the sender's read marker. Committed before anyone is told: the caller emits
  * only what this returns. Answers { message } or { error }.
