@@ -141,8 +141,8 @@ public sealed partial class MessageCommitter : IAsyncDisposable
     /// </summary>
     private async Task<Result<SentMessage>[]> StoreInOneTransactionAsync(IReadOnlyList<PendingSend> batch)
     {
-        // In the trace of the batch's first send, so that a lone send's trace shows its checks and commit; the other
-        // sends' traces are linked.
+        // In the trace of the batch's first send, so that a lone send's trace shows its checks and commit; it links to
+        // the other sends' traces.
         var callers = batch.Where(p => p.Caller is not null).Select(p => p.Caller!.Value).ToList();
         using var activity = SocialChatTelemetry.ActivitySource.StartActivity(
             "store messages", ActivityKind.Internal, parentContext: callers.FirstOrDefault(),

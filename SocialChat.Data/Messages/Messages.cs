@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
 using SocialChat.Data.Infrastructure;
-using SocialChat.Data.Users;
 
 namespace SocialChat.Data.Messages;
 
