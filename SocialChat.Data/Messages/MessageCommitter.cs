@@ -150,8 +150,10 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         activity?.SetTag("socialchat.messages.batch_size", batch.Count);
 
         var messages = batch.Select(p => p.Message).ToArray();
+        // BEGIN goes in the first round trip and COMMIT in the last, not in one of its own (as an NpgsqlTransaction's
+        // commit would be). When a statement fails, the transaction is left open or failed, and closing the
+        // connection rolls it back: Npgsql resets a pooled connection's transaction, a raw one too.
         await using var connection = await dataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
 
         var lastSeqs = new Dictionary<Guid, long>();
         var directKeys = new Dictionary<Guid, string>();
@@ -160,8 +162,9 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         var stored = new Dictionary<(Guid, Guid, Guid), MessageResponse>();
         var conversationIds = messages.Select(m => m.ConversationId).Distinct().ToArray();
         var senderIds = messages.Select(m => m.SenderId).Distinct().ToArray();
-        await using (var lookup = new NpgsqlBatch(connection, transaction))
+        await using (var lookup = new NpgsqlBatch(connection))
         {
+            lookup.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
             // A direct conversation's key names both its members, so the block check needs no join: PostgreSQL plans
             // each of these statements anew (nothing is prepared), and simple ones plan fast.
             lookup.BatchCommands.Add(Command(
@@ -269,9 +272,9 @@ public sealed partial class MessageCommitter : IAsyncDisposable
             results[i] = new SentMessage(created, Created: true);
         }
 
+        await using var write = new NpgsqlBatch(connection);
         if (inserted.Count > 0)
         {
-            await using var write = new NpgsqlBatch(connection, transaction);
             write.BatchCommands.Add(Command(
                 """
                 INSERT INTO messages (id, conversation_id, seq, sender_id, client_message_id, body, reply_to_seq, created_at)
@@ -309,10 +312,10 @@ public sealed partial class MessageCommitter : IAsyncDisposable
                 ArrayOf(readUpTo.Select(r => r.ConversationId), NpgsqlDbType.Uuid),
                 ArrayOf(readUpTo.Select(r => r.SenderId), NpgsqlDbType.Uuid),
                 ArrayOf(readUpTo.Select(r => r.Seq), NpgsqlDbType.Bigint)));
-            await write.ExecuteNonQueryAsync();
         }
 
-        await transaction.CommitAsync();
+        write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await write.ExecuteNonQueryAsync();
         return results;
     }
 
