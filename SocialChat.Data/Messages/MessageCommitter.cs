@@ -164,7 +164,7 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         var senderIds = messages.Select(m => m.SenderId).Distinct().ToArray();
         await using (var lookup = new NpgsqlBatch(connection))
         {
-            lookup.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+            lookup.BatchCommands.Add(Command("BEGIN"));
             // A direct conversation's key names both its members, so the block check needs no join: PostgreSQL plans
             // each of these statements anew (nothing is prepared), and simple ones plan fast.
             lookup.BatchCommands.Add(Command(
@@ -314,7 +314,7 @@ public sealed partial class MessageCommitter : IAsyncDisposable
                 ArrayOf(readUpTo.Select(r => r.Seq), NpgsqlDbType.Bigint)));
         }
 
-        write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        write.BatchCommands.Add(Command("COMMIT"));
         await write.ExecuteNonQueryAsync();
         return results;
     }

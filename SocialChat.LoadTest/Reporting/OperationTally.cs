@@ -18,6 +18,8 @@ internal sealed class OperationTally
         return Stopwatch.GetTimestamp();
     }
 
+    public long Ok => Interlocked.Read(ref _ok);
+
     public void Succeeded(long started)
     {
         _latency.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);

@@ -56,16 +56,23 @@ internal static class CommitScenario
         // Every acknowledged send must be in the database: the conversations' last seqs count what was committed.
         var stored = (await services.LastSeqsAsync(seed.Conversations.Select(c => c.Id), cancellationToken)).Values.Sum();
 
+        // A plain logged table: each INSERT is a commit that waits for its WAL flush, as a send's does.
         var inserts = new OperationTally();
-        await using (await ScratchTableAsync(services.Database, cancellationToken))
+        double insertSeconds;
+        await ExecuteAsync(services.Database, $"CREATE TABLE IF NOT EXISTS {ScratchTable} (id uuid PRIMARY KEY, body text NOT NULL, created_at timestamptz NOT NULL)");
+        try
         {
-            await RunCallersAsync($"commit: {options.Concurrency} connections inserting single rows", options.Duration, options.Concurrency, inserts, tally => InsertAsync(services.Database, tally), cancellationToken);
+            insertSeconds = await RunCallersAsync($"commit: {options.Concurrency} connections inserting single rows", options.Duration, options.Concurrency, inserts, tally => InsertAsync(services.Database, tally), cancellationToken);
+        }
+        finally
+        {
+            await ExecuteAsync(services.Database, $"DROP TABLE IF EXISTS {ScratchTable}");
         }
 
         var report = new CommitReport(
             options.Users, seed.Conversations.Count, options.Concurrency, options.Committers, options.Duration,
             warmUp.Report(options.WarmUp).Ok, sends.Report(sendSeconds), stored, commitCount, commitCount == 0 ? 0 : (double)committedSends / commitCount,
-            inserts.Report(options.Duration));
+            inserts.Report(insertSeconds));
         var ratio = report.Sends.OkPerSecond / Math.Max(report.SingleRowInserts.OkPerSecond, 0.001);
         await ReportWriter.WriteAsync(report, options.Report, "commit", [
             ("callers × time", $"{options.Concurrency} × {options.Duration} s, {seed.Conversations.Count:N0} conversations of {options.Users:N0} users, {options.Committers} committers"),
@@ -95,13 +102,14 @@ internal static class CommitScenario
                     await call(tally);
                 }
             }, cancellationToken)).ToArray();
-            while (!Task.WhenAll(callers).IsCompleted)
+            var all = Task.WhenAll(callers);
+            while (!all.IsCompleted)
             {
-                update(Math.Min(stopwatch.Elapsed.TotalSeconds, seconds), $"{tally.Report(stopwatch.Elapsed.TotalSeconds).Ok:N0} done");
-                await Task.WhenAny(Task.WhenAll(callers), Task.Delay(500, cancellationToken));
+                update(Math.Min(stopwatch.Elapsed.TotalSeconds, seconds), $"{tally.Ok:N0} done");
+                await Task.WhenAny(all, Task.Delay(500, cancellationToken));
             }
 
-            await Task.WhenAll(callers);
+            await all;
             return stopwatch.Elapsed.TotalSeconds;
         });
 
@@ -149,24 +157,10 @@ internal static class CommitScenario
         }
     }
 
-    /// <summary>A plain logged table (each INSERT is a commit that waits for its WAL flush, as a send's does), dropped after the run.</summary>
-    private static async Task<IAsyncDisposable> ScratchTableAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
+    private static async Task ExecuteAsync(NpgsqlDataSource database, string sql)
     {
-        await using (var create = database.CreateCommand($"CREATE TABLE IF NOT EXISTS {ScratchTable} (id uuid PRIMARY KEY, body text NOT NULL, created_at timestamptz NOT NULL)"))
-        {
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        return new ScratchTableDrop(database);
-    }
-
-    private sealed class ScratchTableDrop(NpgsqlDataSource database) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await using var drop = database.CreateCommand($"DROP TABLE IF EXISTS {ScratchTable}");
-            await drop.ExecuteNonQueryAsync();
-        }
+        await using var command = database.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>Commits and the sends they stored, from the committer's own instrument in this process.</summary>
