@@ -30,16 +30,17 @@ public sealed class HubClient : IAsyncDisposable
         Record<PresenceResponse>("PresenceChanged");
         Record<ConversationResponse>("ConversationChanged");
         Record<NotificationResponse>("Notification");
-        connection.Closed += _ =>
+        connection.Closed += error =>
         {
-            Closed.TrySetResult();
+            Closed.TrySetResult(error);
             return Task.CompletedTask;
         };
     }
 
     public HubConnection Connection { get; }
 
-    public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Completes when the connection closes, with the error it closed with (the server's reason), if any.</summary>
+    public TaskCompletionSource<Exception?> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="reconnect">Reconnect automatically with this policy (by default a dropped connection stays closed).</param>
     /// <param name="configure">Further connection options, e.g. trusting nginx's self-signed certificate in the deployment tests.</param>
@@ -77,10 +78,23 @@ public sealed class HubClient : IAsyncDisposable
             await client.Connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", Array.Empty<Guid>());
             return client;
         }
-        catch
+        catch (Exception exception)
         {
+            // A server that refuses the connection (OnConnectedAsync throws) closes it with its reason. When the close
+            // arrives before the first invocation is sent, the invocation fails only with "not active": the reason is
+            // the close's.
+            var refusal = exception is InvalidOperationException
+                && await Task.WhenAny(client.Closed.Task, Task.Delay(DefaultWait)) == client.Closed.Task
+                ? client.Closed.Task.Result
+                : null;
+
             // A connection that failed to start must not linger, reconnecting, and count against the user's cap.
             await client.DisposeAsync();
+            if (refusal is not null)
+            {
+                throw refusal;
+            }
+
             throw;
         }
     }
