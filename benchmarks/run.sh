@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Starts SocialChat for a benchmark, runs one load-tool scenario against it, and stops everything it started.
 #
-#   benchmarks/run.sh [--replicas N] [--peer socketio] <connect|chat|api|commit> [load tool options…]
+#   benchmarks/run.sh [--replicas N] [--peer socketio|signalr-floor] [--floor-layers jwt,backplane] <connect|chat|api|commit> [load tool options…]
 #
 # The app host brings up PostgreSQL, Redis, the Worker, the Api and Realtime ×2 (Release build, free ports,
 # state in .state-bench/); with --replicas N > 2 this script starts Realtime replicas 2…N-1 itself, with the
 # same environment as replica 0 on ports of their own. With --peer socketio the load goes to the Node.js + Socket.IO
 # peer (benchmarks/peer-socketio) instead: N peer processes (2 by default) with replica 0's database, Redis and
 # signing key, each on a port of its own; the app host still provides PostgreSQL, Redis, migrations and the Api (seeding
-# checks, catch-up reads). Limits it raises for the run (this shell only):
+# checks, catch-up reads). With --peer signalr-floor the connections go to benchmarks/signalr-floor instead: SignalR with
+# nothing of SocialChat's on it, plus the stock layers --floor-layers names (connect only). Limits it raises for the run (this shell only):
 # open files up to the hard limit (20,000 here). The ephemeral port range is left as it is: the load tool
 # spreads its connections over source addresses 127.0.0.2, .3, … instead (BENCHMARKS.md).
 set -euo pipefail
@@ -16,15 +17,18 @@ cd "$(dirname "$0")/.."
 
 replicas=2
 peer=
+floor_layers=
 while [[ "${1:-}" == --* ]]; do
   case $1 in
     --replicas) replicas=$2; shift 2 ;;
     --peer) peer=$2; shift 2 ;;
+    --floor-layers) floor_layers=$2; shift 2 ;;
     *) break ;;
   esac
 done
-[[ -z "$peer" || "$peer" == socketio ]] || { echo "--peer: only socketio is known"; exit 2; }
-scenario=${1:?usage: benchmarks/run.sh [--replicas N] [--peer socketio] <connect|chat|api|commit> [options]}; shift
+[[ -z "$peer" || "$peer" == socketio || "$peer" == signalr-floor ]] || { echo "--peer: socketio or signalr-floor"; exit 2; }
+scenario=${1:?usage: benchmarks/run.sh [--replicas N] [--peer socketio|signalr-floor] [--floor-layers jwt,backplane] <connect|chat|api|commit> [options]}; shift
+[[ "$peer" != signalr-floor || "$scenario" == connect ]] || { echo "--peer signalr-floor: its hub answers connect only"; exit 2; }
 
 ulimit -n "$(ulimit -Hn)"
 # The services record and export no telemetry, like the peer: exporting every span and metric to the dashboard each
@@ -47,7 +51,8 @@ realtime_port=$(free_port); until port_is_free $((realtime_port + 1)); do realti
   dotnet build -c Release "$project" -v quiet -nologo >/dev/null
 done
 
-if [[ -n "$peer" ]]; then
+[[ "$peer" != signalr-floor || "${BENCH_NO_BUILD:-}" == 1 ]] || dotnet build -c Release benchmarks/signalr-floor -v quiet -nologo >/dev/null
+if [[ "$peer" == socketio ]]; then
   peer_dir=benchmarks/peer-socketio
   # npm ci when the lock file is newer than the installed packages (or nothing is installed yet).
   [[ "$peer_dir/node_modules/.package-lock.json" -nt "$peer_dir/package-lock.json" ]] ||
@@ -83,14 +88,23 @@ realtime_urls="http://127.0.0.1:$realtime_port,http://127.0.0.1:$((realtime_port
 # Replicas past the app host's two: the same program and environment as replica 0, a port and instance id of their own.
 mapfile -d '' environment </proc/"$realtime0"/environ
 server=signalr
+[[ "$peer" != socketio ]] || server=socketio
+# A peer's processes get replica 0's database, Redis and signing key, and nothing else of its environment.
+start_peer_node() {
+  local port=$1
+  if [[ "$peer" == socketio ]]; then
+    cd "$peer_dir" && exec env -i PATH="$PATH" PORT="$port" ConnectionStrings__socialdb="$(env_of ConnectionStrings__socialdb)" \
+      ConnectionStrings__cache="$(env_of ConnectionStrings__cache)" Jwt__SigningKey="$(env_of Jwt__SigningKey)" node server.js
+  else
+    cd benchmarks/signalr-floor && exec env -i PATH="$PATH" HOME="$HOME" ASPNETCORE_URLS="http://127.0.0.1:$port" Layers="$floor_layers" \
+      ConnectionStrings__cache="$(env_of ConnectionStrings__cache)" Jwt__SigningKey="$(env_of Jwt__SigningKey)" dotnet bin/Release/net10.0/SignalRFloor.dll
+  fi
+}
 if [[ -n "$peer" ]]; then
-  server=socketio
   realtime_urls=
   for node in $(seq 0 $((replicas - 1))); do
     port=$(free_port)
-    (cd "$peer_dir" && exec env -i PATH="$PATH" PORT="$port" ConnectionStrings__socialdb="$(env_of ConnectionStrings__socialdb)" \
-      ConnectionStrings__cache="$(env_of ConnectionStrings__cache)" Jwt__SigningKey="$(env_of Jwt__SigningKey)" \
-      node server.js >"$state/peer-$node.log" 2>&1) &
+    (start_peer_node "$port" >"$state/$peer-$node.log" 2>&1) &
     extra_pids+=($!)
     realtime_urls+="${realtime_urls:+,}http://127.0.0.1:$port"
     for _ in $(seq 1 30); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
