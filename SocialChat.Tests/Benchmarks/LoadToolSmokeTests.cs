@@ -10,7 +10,8 @@ namespace SocialChat.Tests.Benchmarks;
 /// Each scenario of the load tool, run small (hundreds of connections, seconds) against the shared system, so
 /// the tool cannot rot: the counts it reports must be right. Speeds belong in BENCHMARKS.md, never here. The connect
 /// and chat scenarios also run against the Node.js + Socket.IO peer (<c>socketio</c>: two peer processes beside the
-/// shared system, on its PostgreSQL and Redis), as the side-by-side benchmark drives it.
+/// shared system, on its PostgreSQL and Redis), as the side-by-side benchmark drives it, and connect against SignalR
+/// without SocialChat (<c>signalr-floor</c>).
 /// </summary>
 public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
 {
@@ -31,6 +32,18 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         Assert.Equal(serverPids.Order(), report.MemoryAfter.Select(m => m.Pid).Order());
         // The peer is not .NET: it has no managed heap to read.
         Assert.All(report.MemoryAfter, m => Assert.True(m.RssKiB > 0 && (server == "socketio" || m.LiveHeapKiB > 0), $"pid {m.Pid}: RSS {m.RssKiB} KiB, live heap {m.LiveHeapKiB} KiB"));
+    }
+
+    [Fact]
+    public async Task Connect_measures_signalr_without_socialchat_with_the_stock_jwt_and_backplane_layers()
+    {
+        var (exitCode, report, output, serverPids) = await RunAsync<ConnectReport>("signalr-floor", "connect", "--users", "300", "--per-worker", "150", "--hold", "1", "--idle-client", "true");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Equal(300, report.Connected);
+        Assert.Equal(0, report.Failed);
+        Assert.Equal(serverPids.Order(), report.MemoryAfter.Select(m => m.Pid).Order());
+        Assert.All(report.MemoryAfter, m => Assert.True(m.RssKiB > 0 && m.LiveHeapKiB > 0, $"pid {m.Pid}: RSS {m.RssKiB} KiB, live heap {m.LiveHeapKiB} KiB"));
     }
 
     [Fact]
@@ -140,15 +153,18 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
     }
 
     /// <summary>
-    /// Runs the tool against the shared system's two Realtime nodes (<c>signalr</c>) or two peer processes started for this
-    /// run (<c>socketio</c>); returns the tool's exit code, report and output (with what the servers logged) and the servers' pids.
+    /// Runs the tool against the shared system's two Realtime nodes (<c>signalr</c>), or two processes started for this
+    /// run of the Socket.IO peer (<c>socketio</c>) or of SignalR without SocialChat, with JwtBearer and the Redis backplane
+    /// (<c>signalr-floor</c>); returns the tool's exit code, report and output (with what the servers logged) and the servers' pids.
     /// </summary>
     private async Task<(int ExitCode, T Report, string Output, int[] ServerPids)> RunAsync<T>(string server, string scenario, params string[] arguments)
     {
-        if (server == "socketio")
+        if (server != "signalr")
         {
-            await using var peers = await PeerNodes.StartAsync(fixture, count: 2);
-            var run = await RunToolAsync<T>(() => peers.Log, scenario, ["--server", "socketio", "--realtime", string.Join(',', peers.Urls), .. arguments]);
+            await using var peers = server == "socketio"
+                ? await PeerNodes.StartSocketIoAsync(fixture, count: 2)
+                : await PeerNodes.StartSignalRFloorAsync(fixture, count: 2, layers: "jwt,backplane");
+            var run = await RunToolAsync<T>(() => peers.Log, scenario, ["--server", server == "socketio" ? "socketio" : "signalr", "--realtime", string.Join(',', peers.Urls), .. arguments]);
             return (run.ExitCode, run.Report, run.Output, [.. peers.Pids]);
         }
 

@@ -1,12 +1,15 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
+using Aspire.Hosting.Orchestration;
 using SocialChat.Tests.Hosting;
 
 namespace SocialChat.Tests.Benchmarks;
 
 /// <summary>
-/// The Node.js + Socket.IO peer (benchmarks/peer-socketio) as N processes beside the test system, with its database,
-/// Redis and signing key, as benchmarks/run.sh starts them. The tests' build installs the peer's npm packages (npm ci).
+/// N processes of a reference server beside the test system, with its database, Redis and signing key, as
+/// benchmarks/run.sh --peer starts them: the Node.js + Socket.IO peer (benchmarks/peer-socketio; the tests' build
+/// installs its npm packages) or SignalR without SocialChat (benchmarks/signalr-floor; the tests' build builds it).
 /// </summary>
 internal sealed class PeerNodes : IAsyncDisposable
 {
@@ -35,7 +38,29 @@ internal sealed class PeerNodes : IAsyncDisposable
         }
     }
 
-    public static async Task<PeerNodes> StartAsync(SocialChatAppFixture fixture, int count)
+    public static Task<PeerNodes> StartSocketIoAsync(SocialChatAppFixture fixture, int count) =>
+        StartAsync(fixture, count, port =>
+        {
+            var start = new ProcessStartInfo("node", "server.js") { WorkingDirectory = Path.Combine(TestEnvironment.RepositoryRoot, "benchmarks", "peer-socketio") };
+            start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
+            return start;
+        });
+
+    /// <param name="layers">What benchmarks/run.sh --floor-layers takes: "jwt", "backplane", both comma-separated, or none.</param>
+    public static Task<PeerNodes> StartSignalRFloorAsync(SocialChatAppFixture fixture, int count, string layers) =>
+        StartAsync(fixture, count, port =>
+        {
+            var directory = Path.Combine(TestEnvironment.RepositoryRoot, "benchmarks", "signalr-floor");
+            var start = new ProcessStartInfo("dotnet", Path.Combine(directory, "bin", Orchestrator.BuildConfiguration, Orchestrator.TargetFramework, "SignalRFloor.dll"))
+            {
+                WorkingDirectory = directory,
+            };
+            start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+            start.Environment["Layers"] = layers;
+            return start;
+        });
+
+    private static async Task<PeerNodes> StartAsync(SocialChatAppFixture fixture, int count, Func<int, ProcessStartInfo> startOnPort)
     {
         var nodes = new PeerNodes();
         try
@@ -43,7 +68,7 @@ internal sealed class PeerNodes : IAsyncDisposable
             var urls = new List<Uri>();
             for (var node = 0; node < count; node++)
             {
-                urls.Add(await nodes.StartNodeAsync(fixture, node));
+                urls.Add(await nodes.StartNodeAsync(fixture, node, startOnPort));
             }
 
             nodes.Urls = urls;
@@ -56,16 +81,12 @@ internal sealed class PeerNodes : IAsyncDisposable
         }
     }
 
-    private async Task<Uri> StartNodeAsync(SocialChatAppFixture fixture, int node)
+    private async Task<Uri> StartNodeAsync(SocialChatAppFixture fixture, int node, Func<int, ProcessStartInfo> startOnPort)
     {
         var port = TestEnvironment.FreePort();
-        var start = new ProcessStartInfo("node", "server.js")
-        {
-            WorkingDirectory = Path.Combine(TestEnvironment.RepositoryRoot, "benchmarks", "peer-socketio"),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var start = startOnPort(port);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         start.Environment["ConnectionStrings__socialdb"] = await fixture.GetConnectionStringAsync("socialdb");
         start.Environment["ConnectionStrings__cache"] = await fixture.GetConnectionStringAsync("cache");
         start.Environment["Jwt__SigningKey"] = fixture.EnvironmentOf("api", "Jwt__SigningKey");
@@ -102,7 +123,7 @@ internal sealed class PeerNodes : IAsyncDisposable
 
             if (process.HasExited || waited.Elapsed > StartTimeout)
             {
-                throw new InvalidOperationException($"Peer node {node} did not start within {StartTimeout}:\n{Log}");
+                throw new InvalidOperationException($"Peer node {node} ({start.FileName} {start.Arguments}) did not start within {StartTimeout}:\n{Log}");
             }
 
             await Task.Delay(200);
