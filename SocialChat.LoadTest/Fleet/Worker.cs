@@ -297,7 +297,7 @@ internal sealed class Worker : IAsyncDisposable
                 });
             Connection = worker._plan.Server == "socketio"
                 ? new SocketIoChatConnection(realtime, worker._tokens.For(User.Id, User.SessionId), OperationTimeout, events)
-                : worker._plan.IdleClient
+                : worker._plan.IdleClient && User.Conversations.Count == 0
                     ? new IdleHubConnection(realtime, worker._tokens.For(User.Id, User.SessionId), sockets, events)
                     : new SignalRChatConnection(worker._plan, realtime, worker._tokens.For(User.Id, User.SessionId), sockets, events);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -61,7 +61,8 @@ internal sealed class LoadTestOptions : IValidatableObject
     /// <summary>
     /// connect: each connection is a bare WebSocket speaking the hub's JSON protocol (handshake, first invocation, pings
     /// from one timer per worker) instead of a full HubConnection, so the load tool stays light enough to hold 100,000
-    /// beside the servers on this machine. The server does the same work for either.
+    /// beside the servers on this machine. The server does the same work for either. chat: the users in no conversation
+    /// (past the groups' and pairs' members) connect so; the members keep full connections.
     /// </summary>
     public bool IdleClient { get; set; }
 

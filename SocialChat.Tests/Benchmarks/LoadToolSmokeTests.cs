@@ -85,6 +85,23 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task Chat_on_a_fleet_with_idle_connections_delivers_to_the_members_full_connections()
+    {
+        // 100 members in 10 groups keep full connections; the other 200 users hold idle ones.
+        var (exitCode, report, output, _) = await RunAsync<ChatReport>("signalr", "chat", "--users", "300", "--per-worker", "150", "--idle-client", "true",
+            "--groups", "10", "--group-size", "10", "--directs", "0", "--rate", "20", "--warm-up", "0", "--duration", "2");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Equal(300, report.Connected);
+        var step = Assert.Single(report.Steps);
+        Assert.Equal(40, step.Sent);
+        Assert.Equal(step.Sent, step.Acked);
+        Assert.Equal(40 * 10, report.Expected);
+        Assert.Equal(0, report.Lost);
+        Assert.True(report.Delivered > 0, output);
+    }
+
+    [Fact]
     public async Task Chat_ramp_raises_the_rate_step_by_step_after_its_warm_up_and_still_loses_nothing()
     {
         var (exitCode, report, output, _) = await RunAsync<ChatReport>("signalr", "chat", "--users", "100", "--groups", "10", "--group-size", "10",
