@@ -9,7 +9,8 @@ namespace SocialChat.LoadTest.Fleet;
 /// handshake and the first invocation (after which the server has joined the connection to its groups), then only
 /// pings. A full HubConnection runs a one-second timer of its own; 65,000 of them beside six servers on two cores made
 /// the load tool the limit and its pings late (BENCHMARKS.md, the 100,000 attempt). Here one timer per worker process
-/// pings every connection, as often as the .NET client would (15 s).
+/// pings each connection as often as the .NET client would (15 s), a slice of them every 100 ms: pinging all 15,000
+/// of a worker at once held the nodes busy for a moment every 15 s, and a chat's messages waited behind it.
 /// </summary>
 internal sealed class IdleHubConnection(Uri realtime, string accessToken, LoopbackWebSockets sockets, ChatConnectionEvents events) : IChatConnection
 {
@@ -18,14 +19,22 @@ internal sealed class IdleHubConnection(Uri realtime, string accessToken, Loopba
     private static readonly byte[] Handshake = Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
     private static readonly byte[] FirstInvocation = Encoding.UTF8.GetBytes("{\"type\":1,\"invocationId\":\"0\",\"target\":\"SubscribePresence\",\"arguments\":[[]]}\u001e");
     private static readonly byte[] Ping = Encoding.UTF8.GetBytes("{\"type\":6}\u001e");
-    private static readonly ConcurrentDictionary<IdleHubConnection, byte> Open = new();
-    private static readonly Timer Pinger = new(_ => PingEveryOpenConnection(), null, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15));
+    private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan SliceInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly ConcurrentDictionary<IdleHubConnection, byte>[] OpenBySlice =
+        [.. Enumerable.Range(0, (int)(PingInterval / SliceInterval)).Select(_ => new ConcurrentDictionary<IdleHubConnection, byte>())];
+    private static readonly Timer Pinger = new(_ => PingNextSlice(), null, SliceInterval, SliceInterval);
+    private static int _connectionsOpened;
+    private static int _slicesPinged;
 
     private readonly SemaphoreSlim _sending = new(1, 1);
     private WebSocket? _socket;
     private volatile bool _disposed;
 
     public bool IsConnected => _socket?.State == WebSocketState.Open;
+
+    /// <summary>The open connections pinged in the same slice as this one.</summary>
+    private ConcurrentDictionary<IdleHubConnection, byte> Open { get; } = OpenBySlice[Interlocked.Increment(ref _connectionsOpened) % OpenBySlice.Length];
 
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
@@ -65,9 +74,9 @@ internal sealed class IdleHubConnection(Uri realtime, string accessToken, Loopba
         return ValueTask.CompletedTask;
     }
 
-    private static void PingEveryOpenConnection()
+    private static void PingNextSlice()
     {
-        foreach (var connection in Open.Keys)
+        foreach (var connection in OpenBySlice[Interlocked.Increment(ref _slicesPinged) % OpenBySlice.Length].Keys)
         {
             _ = connection.PingAsync();
         }
