@@ -21,6 +21,11 @@ public static class ClientIntegrations
     {
         var connectionString = RequiredConnectionString(builder.Configuration, connectionName);
         var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString);
+        // As the deployed connection string has it (behind PgBouncer a reset would land on another server
+        // connection), so that development, tests and benchmarks run as production does: the code keeps no session
+        // state to reset, and DISCARD ALL would also throw away the server's cached plans, the message store's
+        // function's among them.
+        dataSourceBuilder.ConnectionStringBuilder.NoResetOnClose = true;
         // A span only for commands inside a request or an operation: the Worker's polls, several a second on
         // their own, would otherwise push every trace worth reading out of the dashboard.
         dataSourceBuilder.ConfigureTracing(tracing => tracing

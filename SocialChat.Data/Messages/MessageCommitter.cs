@@ -275,11 +275,9 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         await using var write = new NpgsqlBatch(connection);
         if (inserted.Count > 0)
         {
+            // One call, not its three statements: see the migration StoreMessagesFunction for why.
             write.BatchCommands.Add(Command(
-                """
-                INSERT INTO messages (id, conversation_id, seq, sender_id, client_message_id, body, reply_to_seq, created_at)
-                SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
-                """,
+                "SELECT store_messages($1, $2, $3, $4, $5, $6, $7, $8)",
                 ArrayOf(inserted.Select(m => m.Id), NpgsqlDbType.Uuid),
                 ArrayOf(inserted.Select(m => m.ConversationId), NpgsqlDbType.Uuid),
                 ArrayOf(inserted.Select(m => m.Seq), NpgsqlDbType.Bigint),
@@ -287,31 +285,7 @@ public sealed partial class MessageCommitter : IAsyncDisposable
                 ArrayOf(inserted.Select(m => m.ClientMessageId), NpgsqlDbType.Uuid),
                 ArrayOf(inserted.Select(m => m.Body), NpgsqlDbType.Text),
                 ArrayOf(inserted.Select(m => m.ReplyToSeq), NpgsqlDbType.Bigint),
-                ArrayOf(inserted.Select(m => m.CreatedAt), NpgsqlDbType.TimestampTz)));
-
-            var conversations = inserted.Select(m => m.ConversationId).Distinct().ToArray();
-            write.BatchCommands.Add(Command(
-                """
-                UPDATE conversations AS c SET last_seq = v.last_seq, updated_at = $3
-                FROM unnest($1, $2) AS v(id, last_seq)
-                WHERE c.id = v.id
-                """,
-                ArrayOf(conversations, NpgsqlDbType.Uuid),
-                ArrayOf(conversations.Select(id => lastSeqs[id]), NpgsqlDbType.Bigint),
                 new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz }));
-
-            // Sending implies having read up to one's own message. One row per member: UPDATE … FROM uses only one
-            // of several rows joining the same target row, and which one is not defined.
-            var readUpTo = inserted.GroupBy(m => (m.ConversationId, m.SenderId), (key, sent) => (key.ConversationId, key.SenderId, Seq: sent.Max(m => m.Seq))).ToArray();
-            write.BatchCommands.Add(Command(
-                """
-                UPDATE conversation_members AS m SET last_read_seq = v.seq
-                FROM unnest($1, $2, $3) AS v(conversation_id, user_id, seq)
-                WHERE m.conversation_id = v.conversation_id AND m.user_id = v.user_id AND m.last_read_seq < v.seq
-                """,
-                ArrayOf(readUpTo.Select(r => r.ConversationId), NpgsqlDbType.Uuid),
-                ArrayOf(readUpTo.Select(r => r.SenderId), NpgsqlDbType.Uuid),
-                ArrayOf(readUpTo.Select(r => r.Seq), NpgsqlDbType.Bigint)));
         }
 
         write.BatchCommands.Add(Command("COMMIT"));
