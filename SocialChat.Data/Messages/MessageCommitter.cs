@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using SocialChat.Data.Common;
-using static SocialChat.Data.Conversations.Conversations;
 
 namespace SocialChat.Data.Messages;
 
@@ -135,9 +134,10 @@ public sealed partial class MessageCommitter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Locks the conversations first, in id order so that two committers (of this process or another) never wait
-    /// on each other in a circle; under those locks every other send to them waits, so the messages already stored
-    /// and the last seqs read next are final: seqs continue without a gap, and a duplicate is found, not inserted.
+    /// Locks the conversations first (lock_for_sends, in id order so that two committers of this process or another
+    /// never wait on each other in a circle); under those locks every other send to them waits, so the messages
+    /// already stored and the last seqs read next are final: seqs continue without a gap, and a duplicate is found,
+    /// not inserted.
     /// </summary>
     private async Task<Result<SentMessage>[]> StoreInOneTransactionAsync(IReadOnlyList<PendingSend> batch)
     {
@@ -155,68 +155,34 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         // connection rolls it back: Npgsql resets a pooled connection's transaction, a raw one too.
         await using var connection = await dataSource.OpenConnectionAsync();
 
-        var lastSeqs = new Dictionary<Guid, long>();
-        var directKeys = new Dictionary<Guid, string>();
-        var members = new HashSet<(Guid Conversation, Guid User)>();
-        var blocks = new HashSet<(Guid Blocker, Guid Blocked)>();
+        var checks = new SendChecks[messages.Length];
         var stored = new Dictionary<(Guid, Guid, Guid), MessageResponse>();
-        var conversationIds = messages.Select(m => m.ConversationId).Distinct().ToArray();
-        var senderIds = messages.Select(m => m.SenderId).Distinct().ToArray();
         await using (var lookup = new NpgsqlBatch(connection))
         {
             lookup.BatchCommands.Add(Command("BEGIN"));
-            // A direct conversation's key names both its members, so the block check needs no join: PostgreSQL plans
-            // each of these statements anew (nothing is prepared), and simple ones plan fast.
+            // Functions, not statements, for both round trips: see the migration StoreMessagesFunction for why.
             lookup.BatchCommands.Add(Command(
-                "SELECT id, last_seq, direct_key FROM conversations WHERE id = ANY($1) ORDER BY id FOR UPDATE",
-                ArrayOf(conversationIds, NpgsqlDbType.Uuid)));
-            // Each column against its own list, as in the retry lookup below: a pair that is no send's is never looked up.
-            lookup.BatchCommands.Add(Command(
-                "SELECT conversation_id, user_id FROM conversation_members WHERE conversation_id = ANY($1) AND user_id = ANY($2)",
-                ArrayOf(conversationIds, NpgsqlDbType.Uuid),
-                ArrayOf(senderIds, NpgsqlDbType.Uuid)));
-            lookup.BatchCommands.Add(Command(
-                "SELECT blocker_id, blocked_id FROM blocks WHERE blocker_id = ANY($1) OR blocked_id = ANY($1)",
-                ArrayOf(senderIds, NpgsqlDbType.Uuid)));
-            // Each column against its own list, not a join with unnest(…) of the triples: PostgreSQL plans every
-            // statement here (nothing is prepared), and this plans in half the time. It can also return a message
-            // whose three values come from different sends of the batch; such a row matches no send's key below.
-            lookup.BatchCommands.Add(Command(
-                """
-                SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_message_id, m.body, m.reply_to_seq, m.created_at, m.edited_at, m.deleted_at
-                FROM messages AS m
-                WHERE m.conversation_id = ANY($1) AND m.sender_id = ANY($2) AND m.client_message_id = ANY($3)
-                """,
-                ArrayOf(conversationIds, NpgsqlDbType.Uuid),
-                ArrayOf(senderIds, NpgsqlDbType.Uuid),
+                "SELECT * FROM lock_for_sends($1, $2, $3)",
+                ArrayOf(messages.Select(m => m.ConversationId), NpgsqlDbType.Uuid),
+                ArrayOf(messages.Select(m => m.SenderId), NpgsqlDbType.Uuid),
                 ArrayOf(messages.Select(m => m.ClientMessageId), NpgsqlDbType.Uuid)));
             await using var reader = await lookup.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
+            // A row per send, in the batch's order.
+            for (var i = 0; await reader.ReadAsync(); i++)
             {
-                lastSeqs[reader.GetGuid(0)] = reader.GetInt64(1);
-                if (!reader.IsDBNull(2))
+                var message = messages[i];
+                checks[i] = new SendChecks(
+                    LastSeq: reader.IsDBNull(0) ? null : reader.GetInt64(0), SenderIsMember: reader.GetBoolean(1), Blocked: reader.GetBoolean(2));
+                if (!reader.IsDBNull(3))
                 {
-                    directKeys[reader.GetGuid(0)] = reader.GetString(2);
+                    stored.TryAdd((message.ConversationId, message.SenderId, message.ClientMessageId), new MessageResponse(
+                        reader.GetGuid(3), message.ConversationId, reader.GetInt64(4), message.SenderId, message.ClientMessageId,
+                        reader.IsDBNull(5) ? null : reader.GetString(5),
+                        reader.IsDBNull(6) ? null : reader.GetInt64(6),
+                        reader.GetDateTime(7),
+                        reader.IsDBNull(8) ? null : reader.GetDateTime(8),
+                        reader.IsDBNull(9) ? null : reader.GetDateTime(9)));
                 }
-            }
-
-            await reader.NextResultAsync();
-            while (await reader.ReadAsync())
-            {
-                members.Add((reader.GetGuid(0), reader.GetGuid(1)));
-            }
-
-            await reader.NextResultAsync();
-            while (await reader.ReadAsync())
-            {
-                blocks.Add((reader.GetGuid(0), reader.GetGuid(1)));
-            }
-
-            await reader.NextResultAsync();
-            while (await reader.ReadAsync())
-            {
-                var earlier = ReadMessage(reader);
-                stored.TryAdd((earlier.ConversationId, earlier.SenderId, earlier.ClientMessageId), earlier);
             }
         }
 
@@ -225,10 +191,12 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
         var results = new Result<SentMessage>[messages.Length];
         var inserted = new List<MessageResponse>();
+        // The last seq of each conversation as this batch's inserts advance it.
+        var lastSeqs = new Dictionary<Guid, long>();
         for (var i = 0; i < messages.Length; i++)
         {
             var message = messages[i];
-            if (!lastSeqs.TryGetValue(message.ConversationId, out var lastSeq) || !members.Contains((message.ConversationId, message.SenderId)))
+            if (checks[i].LastSeq is not { } storedLastSeq || !checks[i].SenderIsMember)
             {
                 results[i] = Messages.ConversationNotFound;
                 continue;
@@ -241,6 +209,7 @@ public sealed partial class MessageCommitter : IAsyncDisposable
                 continue;
             }
 
+            var lastSeq = lastSeqs.GetValueOrDefault(message.ConversationId, storedLastSeq);
             if (message.ReplyToSeq > lastSeq)
             {
                 results[i] = Messages.ReplyNotInConversation;
@@ -248,9 +217,7 @@ public sealed partial class MessageCommitter : IAsyncDisposable
             }
 
             // Direct messages are refused both ways (BlockRules).
-            if (directKeys.TryGetValue(message.ConversationId, out var directKey)
-                && OtherMemberOf(directKey, message.SenderId) is var other
-                && (blocks.Contains((message.SenderId, other)) || blocks.Contains((other, message.SenderId))))
+            if (checks[i].Blocked)
             {
                 results[i] = Messages.BlockedBetweenMembers;
                 continue;
@@ -275,7 +242,6 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         await using var write = new NpgsqlBatch(connection);
         if (inserted.Count > 0)
         {
-            // One call, not its three statements: see the migration StoreMessagesFunction for why.
             write.BatchCommands.Add(Command(
                 "SELECT store_messages($1, $2, $3, $4, $5, $6, $7, $8)",
                 ArrayOf(inserted.Select(m => m.Id), NpgsqlDbType.Uuid),
@@ -303,16 +269,11 @@ public sealed partial class MessageCommitter : IAsyncDisposable
     private static NpgsqlParameter ArrayOf<T>(IEnumerable<T> values, NpgsqlDbType elementType) =>
         new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | elementType };
 
-    private static MessageResponse ReadMessage(NpgsqlDataReader reader) => new(
-        reader.GetGuid(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetGuid(3), reader.GetGuid(4),
-        reader.IsDBNull(5) ? null : reader.GetString(5),
-        reader.IsDBNull(6) ? null : reader.GetInt64(6),
-        reader.GetDateTime(7),
-        reader.IsDBNull(8) ? null : reader.GetDateTime(8),
-        reader.IsDBNull(9) ? null : reader.GetDateTime(9));
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "A commit of {Count} sends was refused; storing them one at a time")]
     private partial void LogBatchRefused(Exception exception, int count);
+
+    /// <summary>What lock_for_sends read for one send; LastSeq is null when the conversation is gone.</summary>
+    private readonly record struct SendChecks(long? LastSeq, bool SenderIsMember, bool Blocked);
 
     private sealed record PendingSend(NewMessage Message, ActivityContext? Caller, CancellationToken CallerToken)
     {
