@@ -195,7 +195,7 @@ internal sealed class Worker : IAsyncDisposable
                 }
             }
         });
-        Emit(new WorkerEvent("caughtup", _plan.Index, Delivered: delivered, CaughtUp: caughtUp, Missing: missing, Errors: new(errors)));
+        Emit(new WorkerEvent("caughtup", _plan.Index, Delivered: delivered, CaughtUp: caughtUp, Missing: missing, Dropped: _dropped, Errors: new(errors)));
     }
 
     private async Task<HashSet<long>> ReadAfterAsync(WorkerUser user, Guid conversationId, long after, long lastSeq, CancellationToken cancellationToken)

@@ -41,6 +41,7 @@ internal sealed record ChatReport(
     string Via,
     int Connected,
     int Failed,
+    int Dropped,
     IReadOnlyList<StepReport> Steps,
     StepReport? WarmUp,
     long Sent,

@@ -73,6 +73,7 @@ internal static class ChatScenario
             options.Via,
             connected.Sum(e => e.Connected),
             connected.Sum(e => e.Failed),
+            caughtUp.Sum(e => e.Dropped),
             steps,
             warmUp,
             steps.Sum(s => s.Sent) + (warmUp?.Sent ?? 0),
@@ -87,7 +88,7 @@ internal static class ChatScenario
 
         var rows = new List<(string, object?)>
         {
-            ("connected", $"{report.Connected:N0} of {report.Users:N0} ({report.Failed} failed), {report.Workers} workers"),
+            ("connected", $"{report.Connected:N0} of {report.Users:N0} ({report.Failed} failed, {report.Dropped} dropped later), {report.Workers} workers"),
             ("conversations", $"{options.Groups} groups of {options.GroupSize}, {options.Directs} direct"),
             ("sent via " + report.Via, $"{report.Sent:N0} sent, {report.Acked:N0} acknowledged, {report.Committed:N0} committed (warm-up included)"),
             ("deliveries", $"{report.Expected:N0} expected = {report.Delivered:N0} live + {report.CaughtUp:N0} caught up + {report.Lost:N0} lost"),

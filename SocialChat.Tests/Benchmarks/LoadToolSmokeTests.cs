@@ -58,6 +58,7 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
 
         Assert.True(exitCode == 0, output);
         Assert.Equal(120, report.Connected);
+        Assert.Equal(0, report.Dropped);
         var step = Assert.Single(report.Steps);
         Assert.Equal(120, step.Sent);
         Assert.Equal(step.Sent, step.Acked);
