@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
@@ -11,6 +12,10 @@ namespace SocialChat.Data.Infrastructure.Migrations
     /// PL/pgSQL function keeps its statements' plans in the server process, which outlives the transaction. The plans
     /// are generic from the first call: a custom plan per call is the planning this saves.
     /// </summary>
+    // No designer file with a copy of the whole model: this migration changes no table (the snapshot is unchanged)
+    // and its SQL is written out, so EF Core has nothing to generate from a target model.
+    [DbContext(typeof(SocialDbContext))]
+    [Migration("20261204171146_StoreMessagesFunction")]
     public partial class StoreMessagesFunction : Migration
     {
         /// <inheritdoc />
