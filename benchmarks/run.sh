@@ -4,7 +4,7 @@
 #   benchmarks/run.sh [--replicas N] [--peer socketio|signalr-floor] [--floor-layers jwt,backplane] <connect|chat|api|commit> [load tool options…]
 #
 # The app host brings up PostgreSQL, Redis, the Worker, the Api and Realtime ×2 (Release build, free ports,
-# state in .state-bench/); with --replicas N > 2 this script starts Realtime replicas 2…N-1 itself, with the
+# state in .state-bench/, emptied first unless BENCH_STATE_DIR names a state folder to keep); with --replicas N > 2 this script starts Realtime replicas 2…N-1 itself, with the
 # same environment as replica 0 on ports of their own. With --peer socketio the load goes to the Node.js + Socket.IO
 # peer (benchmarks/peer-socketio) instead: N peer processes (2 by default) with replica 0's database, Redis and
 # signing key, each on a port of its own; the app host still provides PostgreSQL, Redis, migrations and the Api (seeding
@@ -38,7 +38,9 @@ command -v jq >/dev/null || apt-get install -y jq
 scripts/install-prerequisites.sh >/dev/null
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-state=${BENCH_STATE_DIR:-$PWD/.state-bench}
+# Each run starts from an empty database and Redis: what earlier runs left (gigabytes of messages, Redis's AOF) slowed
+# later ones down.
+if [[ -n "${BENCH_STATE_DIR:-}" ]]; then state=$BENCH_STATE_DIR; else state=$PWD/.state-bench; rm -rf "$state"; fi
 mkdir -p "$state"
 port_is_free() { python3 -c 'import socket, sys; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null; }
 api_port=$(free_port); dashboard_port=$(free_port)
