@@ -337,14 +337,6 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
     /// <summary>The unique key of the direct conversation between two users; the load tool seeds with it too.</summary>
     public static string DirectKeyOf(Guid a, Guid b) => string.CompareOrdinal(a.ToString(), b.ToString()) < 0 ? $"{a}:{b}" : $"{b}:{a}";
 
-    /// <summary>The other member of a direct conversation, read from its key.</summary>
-    public static Guid OtherMemberOf(string directKey, Guid member)
-    {
-        var separator = directKey.IndexOf(':');
-        var first = Guid.Parse(directKey.AsSpan(0, separator));
-        return first == member ? Guid.Parse(directKey.AsSpan(separator + 1)) : first;
-    }
-
     private static Result<string> TitleOf(string? title)
     {
         if (TextInput.ControlCharacterError(title, "title") is { } refused)
