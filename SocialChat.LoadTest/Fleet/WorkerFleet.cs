@@ -28,6 +28,8 @@ internal sealed class WorkerFleet : IAsyncDisposable
 
     public int Count => _processes.Count;
 
+    public IEnumerable<int> ProcessIds => _processes.Where(p => !p.HasExited).Select(p => p.Id);
+
     public static async Task<WorkerFleet> StartAsync(LoadTestOptions options, SeedPlan seed)
     {
         var fleet = new WorkerFleet(Directory.CreateTempSubdirectory($"socialchat-loadtest-{seed.RunId}-").FullName);

@@ -17,7 +17,8 @@ internal sealed record ConnectReport(
     IReadOnlyList<ProcessMemory> MemoryBefore,
     IReadOnlyList<ProcessMemory> MemoryAfter,
     double RssKiBPerConnection,
-    double? LiveHeapKiBPerConnection);
+    double? LiveHeapKiBPerConnection,
+    IReadOnlyList<RoleCpu> HoldCpu);
 
 internal sealed record StepReport(
     int Step,
@@ -32,7 +33,8 @@ internal sealed record StepReport(
     LatencySummary AckLatency,
     Dictionary<string, int> Errors,
     IReadOnlyList<LatencyBucket> LatencyDistribution,
-    IReadOnlyList<long> DeliveriesEachSecond);
+    IReadOnlyList<long> DeliveriesEachSecond,
+    IReadOnlyList<RoleCpu> Cpu);
 
 internal sealed record ChatReport(
     int Users,

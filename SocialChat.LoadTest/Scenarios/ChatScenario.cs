@@ -24,6 +24,7 @@ internal static class ChatScenario
         await using var seeder = new Seeder(options);
         var seed = await seeder.SeedAsync(options.Users, options.Groups, options.GroupSize, options.Directs, historyPerConversation: 0, new Progress<string>(ProgressView.Line), cancellationToken);
         await using var fleet = await WorkerFleet.StartAsync(options, seed);
+        var cpu = ProcessCpu.Of(options, fleet); // before connecting: finding the listeners reads every open file of every process
         var connected = await ConnectScenario.ConnectAllAsync(fleet, options.Users, cancellationToken);
 
         var sendersPerWorker = fleet.Plans.Select(p => p.Users.Count(u => u.Conversations.Count > 0)).ToArray();
@@ -35,7 +36,7 @@ internal static class ChatScenario
         StepReport? warmUp = null;
         if (options.WarmUp > 0 && rate / senders <= PerSenderCeiling)
         {
-            warmUp = await RunStepAsync(fleet, options, step: 0, rate, options.WarmUp, sendersPerWorker, senders, cancellationToken);
+            warmUp = await RunStepAsync(fleet, cpu, options, step: 0, rate, options.WarmUp, sendersPerWorker, senders, cancellationToken);
             ProgressView.Line($"warm-up: {rate:N0} msg/s → {ReportWriter.Format(warmUp.Latency)} (not reported)");
         }
 
@@ -47,7 +48,7 @@ internal static class ChatScenario
                 break;
             }
 
-            var result = await RunStepAsync(fleet, options, step, rate, options.Duration, sendersPerWorker, senders, cancellationToken);
+            var result = await RunStepAsync(fleet, cpu, options, step, rate, options.Duration, sendersPerWorker, senders, cancellationToken);
             steps.Add(result);
             ProgressView.Line($"step {step}: {rate:N0} msg/s → {result.DeliveriesPerSecond:N0} deliveries/s, {ReportWriter.Format(result.Latency)}");
             if (result.Latency.P99Ms > options.P99LimitMs || result.Acked < result.Sent)
@@ -93,7 +94,12 @@ internal static class ChatScenario
             ("sent via " + report.Via, $"{report.Sent:N0} sent, {report.Acked:N0} acknowledged, {report.Committed:N0} committed (warm-up included)"),
             ("deliveries", $"{report.Expected:N0} expected = {report.Delivered:N0} live + {report.CaughtUp:N0} caught up + {report.Lost:N0} lost"),
         };
-        rows.AddRange(steps.Select(s => ($"step {s.Step}: {s.Rate:N0} msg/s × {s.Seconds:F0} s", (object?)$"{s.DeliveriesPerSecond:N0} deliveries/s, {ReportWriter.Format(s.Latency)}")));
+        foreach (var s in steps)
+        {
+            rows.Add(($"step {s.Step}: {s.Rate:N0} msg/s × {s.Seconds:F0} s", $"{s.DeliveriesPerSecond:N0} deliveries/s, {ReportWriter.Format(s.Latency)}"));
+            rows.Add(($"step {s.Step}: CPU", ProcessCpu.Format(s.Cpu)));
+        }
+
         if (options.Ramp)
         {
             rows.Add(("highest sustained (p99 ≤ limit)", best is null ? "none" : $"{best.Rate:N0} msg/s, {best.DeliveriesPerSecond:N0} deliveries/s"));
@@ -105,8 +111,9 @@ internal static class ChatScenario
     }
 
     private static async Task<StepReport> RunStepAsync(
-        WorkerFleet fleet, LoadTestOptions options, int step, double rate, double duration, int[] sendersPerWorker, int senders, CancellationToken cancellationToken)
+        WorkerFleet fleet, ProcessCpu cpu, LoadTestOptions options, int step, double rate, double duration, int[] sendersPerWorker, int senders, CancellationToken cancellationToken)
     {
+        var cpuAtStart = cpu.Sample();
         await fleet.SendAsync(plan => new WorkerCommand("send", step, rate * sendersPerWorker[plan.Index] / senders, duration, options.Via));
         var sent = await ProgressView.RunAsync($"step {step}: sending {rate:N0}/s", duration, async update =>
         {
@@ -114,6 +121,7 @@ internal static class ChatScenario
             using var ticker = new Timer(_ => update(Math.Min(duration, stopwatch.Elapsed.TotalSeconds), $"{stopwatch.Elapsed.TotalSeconds:F0} s"), null, 500, 500);
             return await fleet.CollectAsync("sent", cancellationToken);
         });
+        var cpuAtEnd = cpu.Sample();
         var expected = sent.Sum(e => e.ExpectedDeliveries);
 
         // Deliveries still in flight when the senders stop are counted: wait until they stop arriving.
@@ -158,6 +166,6 @@ internal static class ChatScenario
         var seconds = sent.Max(e => e.Seconds);
         return new StepReport(step, rate, seconds, sent.Sum(e => e.Sent), sent.Sum(e => e.Acked), expected, delivered,
             delivered / Math.Max(seconds, 0.001), latency.Summary(), ackLatency.Summary(), ConnectScenario.MergeErrors(sent),
-            latency.Distribution(), deliveriesEachSecond);
+            latency.Distribution(), deliveriesEachSecond, cpu.Between(cpuAtStart, cpuAtEnd, sent.Sum(e => e.Sent)));
     }
 }

@@ -21,10 +21,13 @@ internal static class ConnectScenario
         var before = await ServerMemory.SampleAsync(realtimePids);
 
         await using var fleet = await WorkerFleet.StartAsync(options, seed);
+        var cpu = ProcessCpu.Of(options, fleet); // before connecting: finding the listeners reads every open file of every process
         var connected = await ConnectAllAsync(fleet, options.Users, cancellationToken);
 
         ProgressView.Line($"holding {connected.Sum(e => e.Connected):N0} connections for {options.Hold} s");
+        var cpuAtStart = cpu.Sample();
         await Task.Delay(TimeSpan.FromSeconds(options.Hold), cancellationToken);
+        var holdCpu = cpu.Between(cpuAtStart, cpu.Sample(), messages: 0);
         var after = await ServerMemory.SampleAsync(realtimePids);
         await fleet.SendAsync(new WorkerCommand("report"));
         var received = await fleet.CollectAsync("received", cancellationToken);
@@ -46,7 +49,8 @@ internal static class ConnectScenario
             before,
             after,
             count == 0 ? 0 : (double)rssGrowth / count,
-            count == 0 ? null : (double?)heapGrowth / count);
+            count == 0 ? null : (double?)heapGrowth / count,
+            holdCpu);
         await ReportWriter.WriteAsync(report, options.Report, "connect", [
             ("connections", $"{report.Connected:N0} of {report.Users:N0} ({report.Workers} workers → {report.RealtimeProcesses} Realtime processes)"),
             ("failed / dropped", $"{report.Failed} / {report.Dropped}"),
@@ -55,6 +59,7 @@ internal static class ConnectScenario
             ("RSS per connection", $"{report.RssKiBPerConnection:F1} KiB"),
             ("live managed heap before → after", heapGrowth is null ? "not readable (not .NET)" : $"{before.Sum(m => m.LiveHeapKiB!.Value) / 1024.0:N0} → {after.Sum(m => m.LiveHeapKiB!.Value) / 1024.0:N0} MiB"),
             ("live managed heap per connection", report.LiveHeapKiBPerConnection is { } heap ? $"{heap:F1} KiB" : "n/a"),
+            ("CPU while held", ProcessCpu.Format(report.HoldCpu)),
             ("errors", report.Errors),
         ]);
         return report.Failed == 0 && report.Dropped == 0 ? 0 : 1;

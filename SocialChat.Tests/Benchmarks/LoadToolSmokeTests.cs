@@ -33,6 +33,7 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         Assert.Equal(serverPids.Order(), report.MemoryAfter.Select(m => m.Pid).Order());
         // The peer is not .NET: it has no managed heap to read.
         Assert.All(report.MemoryAfter, m => Assert.True(m.RssKiB > 0 && (server == "socketio" || m.LiveHeapKiB > 0), $"pid {m.Pid}: RSS {m.RssKiB} KiB, live heap {m.LiveHeapKiB} KiB"));
+        Assert.Equal(2, report.HoldCpu.Single(r => r.Role == "server").Processes);
     }
 
     [Fact]
@@ -72,6 +73,12 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         Assert.Equal(step.Deliveries, step.LatencyDistribution.Sum(b => b.Count));
         Assert.Equal(step.Deliveries, step.DeliveriesEachSecond.Sum());
         Assert.True(report.Delivered > 0, output);
+        // The CPU of the step by role: both servers and the load tool (its coordinator and two workers) did work.
+        var cpu = step.Cpu.ToDictionary(r => r.Role);
+        Assert.Equal(2, cpu["server"].Processes);
+        Assert.Equal(3, cpu["load tool"].Processes);
+        Assert.True(cpu["server"].MsPerMessage > 0 && cpu["load tool"].MsPerMessage > 0, output);
+        Assert.True(cpu["database"].Processes > 1 && cpu["redis"].Processes == 1, output);
     }
 
     [Fact]

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Net;
+using Npgsql;
+using SocialChat.LoadTest.Fleet;
+using SocialChat.LoadTest.Target;
+using StackExchange.Redis;
+
+namespace SocialChat.LoadTest.Reporting;
+
+/// <summary>
+/// CPU time by role over a window of a run, from /proc: the server (the Realtime nodes, or the peer's processes), the
+/// Api, the database (what listens on --postgres's port, with its children: PostgreSQL's backends), Redis, and the load
+/// tool itself (coordinator and workers). Where they share the machine's cores, CPU per message is what compares two
+/// builds or two servers: latency near the knee varies several times over between runs of one build.
+/// </summary>
+internal sealed class ProcessCpu
+{
+    private const int DefaultRedisPort = 6379;
+
+    private readonly IReadOnlyList<(string Role, Func<IEnumerable<int>> Processes)> _roles;
+
+    private ProcessCpu(IReadOnlyList<(string Role, Func<IEnumerable<int>> Processes)> roles) => _roles = roles;
+
+    public static ProcessCpu Of(LoadTestOptions options, WorkerFleet fleet)
+    {
+        var server = ServerMemory.RealtimeProcesses(options);
+        var api = LocalProcesses.Listening(options.Api!.Port);
+        var database = LocalProcesses.Listening(new NpgsqlConnectionStringBuilder(options.Postgres).Port);
+        var redis = ConfigurationOptions.Parse(options.Redis).EndPoints
+            .Select(endpoint => endpoint switch { DnsEndPoint dns => dns.Port, IPEndPoint ip => ip.Port, _ => 0 })
+            .Select(port => LocalProcesses.Listening(port == 0 ? DefaultRedisPort : port))
+            .OfType<int>()
+            .ToList();
+        return new([
+            ("server", () => server),
+            ("api", () => api is { } pid ? [pid] : []),
+            // Read at each sample: PostgreSQL forks a backend per connection, and pools open connections as they need them.
+            ("database", () => database is { } pid ? [pid, .. LocalProcesses.ChildrenOf(pid)] : []),
+            ("redis", () => redis),
+            ("load tool", () => [Environment.ProcessId, .. fleet.ProcessIds]),
+        ]);
+    }
+
+    public CpuSample Sample() => new(
+        Stopwatch.GetTimestamp(),
+        _roles.ToDictionary(
+            r => r.Role,
+            r => r.Processes().Distinct().Select(pid => (pid, Cpu: LocalProcesses.CpuTime(pid))).Where(p => p.Cpu is not null).ToDictionary(p => p.pid, p => p.Cpu!.Value)));
+
+    /// <summary>
+    /// Cores each role used between two samples, and its CPU per message when messages were sent. A process that started
+    /// in between counts whole; one that ended in between is lost (its time is gone with it).
+    /// </summary>
+    public IReadOnlyList<RoleCpu> Between(CpuSample start, CpuSample end, long messages)
+    {
+        var seconds = Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp).TotalSeconds;
+        return [.. _roles.Select(r =>
+        {
+            var before = start.CpuByRole[r.Role];
+            var used = end.CpuByRole[r.Role].Sum(p => (p.Value - before.GetValueOrDefault(p.Key)).TotalMilliseconds);
+            return new RoleCpu(r.Role, end.CpuByRole[r.Role].Count, used / 1000 / seconds, messages > 0 ? used / messages : null);
+        })];
+    }
+
+    /// <summary>"server ×2 0.74 cores (1.06 ms/msg) · database ×12 0.49 (0.69) · …", for the report's table.</summary>
+    public static string Format(IReadOnlyList<RoleCpu> cpu) => string.Join(" · ", cpu.Where(r => r.Processes > 0).Select(r =>
+        FormattableString.Invariant($"{r.Role} ×{r.Processes} {r.Cores:F2} cores") + (r.MsPerMessage is { } ms ? FormattableString.Invariant($" ({ms:F2} ms/msg)") : "")));
+}
+
+internal sealed record CpuSample(long Timestamp, IReadOnlyDictionary<string, Dictionary<int, TimeSpan>> CpuByRole);
+
+/// <summary>Processes: how many the role had at the end of the window. MsPerMessage: CPU milliseconds per message sent.</summary>
+internal sealed record RoleCpu(string Role, int Processes, double Cores, double? MsPerMessage);
