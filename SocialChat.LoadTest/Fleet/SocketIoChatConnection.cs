@@ -43,8 +43,8 @@ internal sealed class SocketIoChatConnection : IChatConnection
 
     public async Task SendMessageAsync(Guid conversationId, Guid clientMessageId, string body, CancellationToken cancellationToken)
     {
-        var acknowledged = new TaskCompletionSource<Acknowledgement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _client.EmitAsync("SendMessage", cancellationToken, response => acknowledged.TrySetResult(response.GetValue(0).Deserialize<Acknowledgement>(WorkerJson.Contract)!),
+        var acknowledged = new TaskCompletionSource<PeerAcknowledgement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _client.EmitAsync("SendMessage", cancellationToken, response => acknowledged.TrySetResult(response.GetValue(0).Deserialize<PeerAcknowledgement>(WorkerJson.Contract)!),
             conversationId, clientMessageId, body, null!);
         var acknowledgement = await acknowledged.Task.WaitAsync(cancellationToken);
         if (acknowledgement.Message is null)
@@ -58,7 +58,7 @@ internal sealed class SocketIoChatConnection : IChatConnection
         _client.Dispose();
         return ValueTask.CompletedTask;
     }
-
-    /// <summary>The peer's answer to SendMessage: the stored message, or why not.</summary>
-    private sealed record Acknowledgement(MessageResponse? Message, string? Error);
 }
+
+/// <summary>The peer's answer to SendMessage: the stored message, or why not.</summary>
+internal sealed record PeerAcknowledgement(MessageResponse? Message, string? Error);

@@ -295,11 +295,15 @@ internal sealed class Worker : IAsyncDisposable
                         Interlocked.Increment(ref worker._dropped);
                     }
                 });
-            Connection = worker._plan.Server == "socketio"
-                ? new SocketIoChatConnection(realtime, worker._tokens.For(User.Id, User.SessionId), OperationTimeout, events)
-                : worker._plan.IdleClient && User.Conversations.Count == 0
-                    ? new IdleHubConnection(realtime, worker._tokens.For(User.Id, User.SessionId), sockets, events)
-                    : new SignalRChatConnection(worker._plan, realtime, worker._tokens.For(User.Id, User.SessionId), sockets, events);
+            var token = worker._tokens.For(User.Id, User.SessionId);
+            var bare = worker._plan.Client == "bare" || (worker._plan.IdleClient && User.Conversations.Count == 0);
+            Connection = (worker._plan.Server, bare) switch
+            {
+                ("socketio", true) => new BareSocketIoConnection(realtime, token, sockets, events),
+                ("socketio", false) => new SocketIoChatConnection(realtime, token, OperationTimeout, events),
+                (_, true) => new BareHubConnection(realtime, token, sockets, events),
+                _ => new SignalRChatConnection(worker._plan, realtime, token, sockets, events),
+            };
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(OperationTimeout);
             try

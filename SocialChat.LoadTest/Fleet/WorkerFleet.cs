@@ -47,6 +47,7 @@ internal sealed class WorkerFleet : IAsyncDisposable
                 options.Protocol,
                 options.Server,
                 options.IdleClient,
+                options.Client,
                 options.ConnectConcurrency,
                 TimeSpan.FromSeconds(options.ServerTimeout),
                 options.MaxRunTime,

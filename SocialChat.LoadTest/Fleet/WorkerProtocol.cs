@@ -16,6 +16,7 @@ internal sealed record WorkerPlan(
     string Protocol,
     string Server,
     bool IdleClient,
+    string Client,
     int ConnectConcurrency,
     TimeSpan ServerTimeout,
     TimeSpan MaxRunTime,

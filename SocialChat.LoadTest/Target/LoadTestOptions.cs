@@ -66,6 +66,14 @@ internal sealed class LoadTestOptions : IValidatableObject
     /// </summary>
     public bool IdleClient { get; set; }
 
+    /// <summary>
+    /// "library": the members connect with the client library of the server, the .NET SignalR client or SocketIOClient.
+    /// "bare": every connection speaks the server's protocol over a bare WebSocket (the SignalR JSON hub protocol, or
+    /// Socket.IO over Engine.IO), as the idle connections do: the server does the same work, the load tool much less.
+    /// </summary>
+    [RegularExpression("library|bare")]
+    public string Client { get; set; } = "library";
+
     /// <summary>"json" or "messagepack".</summary>
     [RegularExpression("json|messagepack")]
     public string Protocol { get; set; } = "json";
@@ -157,6 +165,11 @@ internal sealed class LoadTestOptions : IValidatableObject
         if (Server == "socketio" && (Via != "hub" || Protocol != "json"))
         {
             yield return new ValidationResult("--server socketio sends over its own connections (--via hub) in JSON (--protocol json).", [nameof(Server)]);
+        }
+
+        if (Client == "bare" && Protocol != "json")
+        {
+            yield return new ValidationResult("--client bare speaks JSON (--protocol json).", [nameof(Client)]);
         }
 
         if (IdleClient && (Server != "signalr" || Protocol != "json"))

@@ -48,14 +48,16 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
     }
 
     [Theory]
-    [InlineData("signalr", "hub")]
-    [InlineData("signalr", "rest")]
-    [InlineData("socketio", "hub")]
-    public async Task Chat_accounts_for_every_delivery_of_messages_sent_through(string server, string via)
+    [InlineData("signalr", "hub", "library")]
+    [InlineData("signalr", "rest", "library")]
+    [InlineData("socketio", "hub", "library")]
+    [InlineData("signalr", "hub", "bare")]
+    [InlineData("socketio", "hub", "bare")]
+    public async Task Chat_accounts_for_every_delivery_of_messages_sent_through(string server, string via, string client)
     {
         // 10 groups of 10 and 10 direct pairs over 120 users in two workers; 40 messages a second for 1 s of warm-up, then 3 s.
         var (exitCode, report, output, _) = await RunAsync<ChatReport>(server, "chat", "--users", "120", "--per-worker", "60",
-            "--groups", "10", "--group-size", "10", "--directs", "10", "--rate", "40", "--warm-up", "1", "--duration", "3", "--via", via);
+            "--groups", "10", "--group-size", "10", "--directs", "10", "--rate", "40", "--warm-up", "1", "--duration", "3", "--via", via, "--client", client);
 
         Assert.True(exitCode == 0, output);
         Assert.Equal(120, report.Connected);
