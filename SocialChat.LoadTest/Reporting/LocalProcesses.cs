@@ -37,9 +37,6 @@ internal static class LocalProcesses
     /// <summary>The processes whose parent is <paramref name="parent"/>: a PostgreSQL server's backends, forked by its postmaster.</summary>
     public static IEnumerable<int> ChildrenOf(int parent) => All().Where(pid => Stat(pid) is { } stat && stat.Parent == parent);
 
-    /// <summary>The program's name (/proc/&lt;pid&gt;/comm), or null once the process is gone.</summary>
-    public static string? Name(int pid) => Read($"/proc/{pid}/comm")?.Trim();
-
     /// <summary>User and system CPU time so far, or null once the process is gone.</summary>
     public static TimeSpan? CpuTime(int pid) => Stat(pid)?.Cpu;
 
