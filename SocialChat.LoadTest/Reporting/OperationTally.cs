@@ -18,6 +18,8 @@ internal sealed class OperationTally
         return Stopwatch.GetTimestamp();
     }
 
+    public long Count => Interlocked.Read(ref _count);
+
     public long Ok => Interlocked.Read(ref _ok);
 
     public void Succeeded(long started)

@@ -10,8 +10,8 @@ namespace SocialChat.LoadTest.Reporting;
 /// <summary>
 /// CPU time by role over a window of a run, from /proc: the server (the Realtime nodes, or the peer's processes), the
 /// Api, the database (what listens on --postgres's port, with its children: PostgreSQL's backends), Redis, and the load
-/// tool itself (coordinator and workers). Where they share the machine's cores, CPU per message is what compares two
-/// builds or two servers: latency near the knee varies several times over between runs of one build.
+/// tool itself (coordinator and workers). Where they share the machine's cores, CPU per operation (a message, a request)
+/// is what compares two builds or two servers: latency near the knee varies several times over between runs of one build.
 /// </summary>
 internal sealed class ProcessCpu
 {
@@ -21,7 +21,8 @@ internal sealed class ProcessCpu
 
     private ProcessCpu(IReadOnlyList<(string Role, Func<IEnumerable<int>> Processes)> roles) => _roles = roles;
 
-    public static ProcessCpu Of(LoadTestOptions options, WorkerFleet fleet)
+    /// <summary>The roles' processes, found once: call before the connections are up (it reads every open file of every process).</summary>
+    public static ProcessCpu Of(LoadTestOptions options, WorkerFleet? fleet = null)
     {
         var server = ServerMemory.RealtimeProcesses(options);
         var api = LocalProcesses.Listening(options.Api!.Port);
@@ -37,7 +38,7 @@ internal sealed class ProcessCpu
             // Read at each sample: PostgreSQL forks a backend per connection, and pools open connections as they need them.
             ("database", () => database is { } pid ? [pid, .. LocalProcesses.ChildrenOf(pid)] : []),
             ("redis", () => redis),
-            ("load tool", () => [Environment.ProcessId, .. fleet.ProcessIds]),
+            ("load tool", () => [Environment.ProcessId, .. fleet?.ProcessIds ?? []]),
         ]);
     }
 
@@ -48,26 +49,29 @@ internal sealed class ProcessCpu
             r => r.Processes().Distinct().Select(pid => (pid, Cpu: LocalProcesses.CpuTime(pid))).Where(p => p.Cpu is not null).ToDictionary(p => p.pid, p => p.Cpu!.Value)));
 
     /// <summary>
-    /// Cores each role used between two samples, and its CPU per message when messages were sent. A process that started
-    /// in between counts whole; one that ended in between is lost (its time is gone with it).
+    /// Cores each role used between two samples, and its CPU per operation when there were operations. A process that
+    /// started in between counts whole; one that ended in between is lost (its time is gone with it).
     /// </summary>
-    public IReadOnlyList<RoleCpu> Between(CpuSample start, CpuSample end, long messages)
+    public IReadOnlyList<RoleCpu> Between(CpuSample start, CpuSample end, long operations)
     {
         var seconds = Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp).TotalSeconds;
         return [.. _roles.Select(r =>
         {
             var before = start.CpuByRole[r.Role];
             var used = end.CpuByRole[r.Role].Sum(p => (p.Value - before.GetValueOrDefault(p.Key)).TotalMilliseconds);
-            return new RoleCpu(r.Role, end.CpuByRole[r.Role].Count, used / 1000 / seconds, messages > 0 ? used / messages : null);
+            return new RoleCpu(r.Role, end.CpuByRole[r.Role].Count, used / 1000 / seconds, operations > 0 ? used / operations : null);
         })];
     }
 
-    /// <summary>"server ×2 0.74 cores (1.06 ms/msg) · database ×12 0.49 (0.69) · …", for the report's table.</summary>
-    public static string Format(IReadOnlyList<RoleCpu> cpu) => string.Join(" · ", cpu.Where(r => r.Processes > 0).Select(r =>
-        FormattableString.Invariant($"{r.Role} ×{r.Processes} {r.Cores:F2} cores") + (r.MsPerMessage is { } ms ? FormattableString.Invariant($" ({ms:F2} ms/msg)") : "")));
+    /// <summary>"server ×2 0.74 cores (1.06 ms/msg) · database ×12 0.49 cores (0.69 ms/msg) · …", for the report's table.</summary>
+    public static string Format(IReadOnlyList<RoleCpu> cpu, string operation = "msg") => string.Join(" · ", cpu.Where(r => r.Processes > 0).Select(r =>
+        FormattableString.Invariant($"{r.Role} ×{r.Processes} {r.Cores:F2} cores") + (r.MsPerOperation is { } ms ? FormattableString.Invariant($" ({ms:F2} ms/{operation})") : "")));
 }
 
 internal sealed record CpuSample(long Timestamp, IReadOnlyDictionary<string, Dictionary<int, TimeSpan>> CpuByRole);
 
-/// <summary>Processes: how many the role had at the end of the window. MsPerMessage: CPU milliseconds per message sent.</summary>
-internal sealed record RoleCpu(string Role, int Processes, double Cores, double? MsPerMessage);
+/// <summary>
+/// Processes: how many the role had at the end of the window. MsPerOperation: CPU milliseconds per operation in the
+/// window: a message sent (chat, and commit's sends), a request (api), an INSERT (commit's single-row INSERTs).
+/// </summary>
+internal sealed record RoleCpu(string Role, int Processes, double Cores, double? MsPerOperation);

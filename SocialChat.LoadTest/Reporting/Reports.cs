@@ -58,7 +58,7 @@ internal sealed record ChatReport(
 
 internal sealed record OperationReport(long Count, long Ok, double OkPerSecond, LatencySummary Latency, Dictionary<string, int> Errors);
 
-internal sealed record ApiReport(int Users, int Conversations, double Rate, double Seconds, OperationReport Reads, OperationReport Sends);
+internal sealed record ApiReport(int Users, int Conversations, double Rate, double Seconds, OperationReport Reads, OperationReport Sends, IReadOnlyList<RoleCpu> Cpu);
 
 internal sealed record CommitReport(
     int Users,
@@ -71,7 +71,9 @@ internal sealed record CommitReport(
     long Stored,
     long Commits,
     double SendsPerCommit,
-    OperationReport SingleRowInserts);
+    OperationReport SingleRowInserts,
+    IReadOnlyList<RoleCpu> SendCpu,
+    IReadOnlyList<RoleCpu> InsertCpu);
 
 /// <summary>Writes a report as JSON (for scripts and tests) and as a table (for people).</summary>
 internal static class ReportWriter

@@ -35,11 +35,14 @@ internal static class ApiScenario
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = options.Api, Timeout = TimeSpan.FromSeconds(30) };
         var tokens = new SessionTokens(options.JwtSigningKey);
+        var cpu = ProcessCpu.Of(options);
         // The first requests of a fresh Api compile its code paths and fill its pools: the warm-up's are not reported.
         await IssueAsync($"api: warming up at {options.Rate:N0} requests/s", options.WarmUp, new Operation(), new Operation());
         var reads = new Operation();
         var sends = new Operation();
+        var cpuAtStart = cpu.Sample();
         var stopwatch = await IssueAsync($"api: {options.Rate:N0} requests/s", options.Duration, reads, sends);
+        var cpuAtEnd = cpu.Sample();
 
         Task<Stopwatch> IssueAsync(string title, double seconds, Operation reads, Operation sends)
         {
@@ -75,13 +78,15 @@ internal static class ApiScenario
         }
 
         var seconds = stopwatch.Elapsed.TotalSeconds;
-        var report = new ApiReport(options.Users, seed.Conversations.Count, options.Rate, seconds, reads.Report(seconds), sends.Report(seconds));
+        var report = new ApiReport(options.Users, seed.Conversations.Count, options.Rate, seconds, reads.Report(seconds), sends.Report(seconds),
+            cpu.Between(cpuAtStart, cpuAtEnd, reads.Count + sends.Count));
         await ReportWriter.WriteAsync(report, options.Report, "api", [
             ("rate × time", $"{options.Rate:N0}/s × {options.Duration} s over {options.Users:N0} users, {seed.Conversations.Count:N0} conversations of {options.History} messages"),
             ("history reads", $"{report.Reads.Ok:N0} ok of {report.Reads.Count:N0}, {report.Reads.OkPerSecond:N0}/s"),
             ("history read latency", report.Reads.Latency),
             ("sends", $"{report.Sends.Ok:N0} ok of {report.Sends.Count:N0}, {report.Sends.OkPerSecond:N0}/s"),
             ("send latency", report.Sends.Latency),
+            ("CPU", ProcessCpu.Format(report.Cpu, "request")),
             ("errors", ConnectScenario.MergeErrors([new WorkerEvent("", 0, Errors: report.Reads.Errors), new WorkerEvent("", 0, Errors: report.Sends.Errors)])),
         ]);
         return report.Reads.Ok == report.Reads.Count && report.Sends.Ok == report.Sends.Count ? 0 : 1;
@@ -114,6 +119,8 @@ internal static class ApiScenario
                 _tally.Failed(exception.GetType().Name);
             }
         }
+
+        public long Count => _tally.Count;
 
         public OperationReport Report(double seconds) => _tally.Report(seconds);
     }

@@ -40,6 +40,7 @@ internal static class CommitScenario
             throw new ArgumentException("The commit scenario needs conversations: pass --groups or --directs.");
         }
 
+        var cpu = ProcessCpu.Of(options);
         long issued = 0;
         Task Send(OperationTally tally) => SendAsync(services.Services, seed, Interlocked.Increment(ref issued), tally);
         var warmUp = new OperationTally();
@@ -47,11 +48,14 @@ internal static class CommitScenario
         var sends = new OperationTally();
         double sendSeconds;
         long commitCount, committedSends;
+        var cpuAtStart = cpu.Sample();
         using (var commits = new CommitCounter())
         {
             sendSeconds = await RunCallersAsync($"commit: {options.Concurrency} callers sending", options.Duration, options.Concurrency, sends, Send, cancellationToken);
             (commitCount, committedSends) = commits.Totals;
         }
+
+        var sendCpu = cpu.Between(cpuAtStart, cpu.Sample(), sends.Count);
 
         // Every acknowledged send must be in the database: the conversations' last seqs count what was committed.
         var stored = (await services.LastSeqsAsync(seed.Conversations.Select(c => c.Id), cancellationToken)).Values.Sum();
@@ -59,10 +63,13 @@ internal static class CommitScenario
         // A plain logged table: each INSERT is a commit that waits for its WAL flush, as a send's does.
         var inserts = new OperationTally();
         double insertSeconds;
+        IReadOnlyList<RoleCpu> insertCpu;
         await ExecuteAsync(services.Database, $"CREATE TABLE IF NOT EXISTS {ScratchTable} (id uuid PRIMARY KEY, body text NOT NULL, created_at timestamptz NOT NULL)");
         try
         {
+            cpuAtStart = cpu.Sample();
             insertSeconds = await RunCallersAsync($"commit: {options.Concurrency} connections inserting single rows", options.Duration, options.Concurrency, inserts, tally => InsertAsync(services.Database, tally), cancellationToken);
+            insertCpu = cpu.Between(cpuAtStart, cpu.Sample(), inserts.Count);
         }
         finally
         {
@@ -72,16 +79,20 @@ internal static class CommitScenario
         var report = new CommitReport(
             options.Users, seed.Conversations.Count, options.Concurrency, options.Committers, options.Duration,
             warmUp.Report(options.WarmUp).Ok, sends.Report(sendSeconds), stored, commitCount, commitCount == 0 ? 0 : (double)committedSends / commitCount,
-            inserts.Report(insertSeconds));
+            inserts.Report(insertSeconds),
+            sendCpu,
+            insertCpu);
         var ratio = report.Sends.OkPerSecond / Math.Max(report.SingleRowInserts.OkPerSecond, 0.001);
         await ReportWriter.WriteAsync(report, options.Report, "commit", [
             ("callers × time", $"{options.Concurrency} × {options.Duration} s, {seed.Conversations.Count:N0} conversations of {options.Users:N0} users, {options.Committers} committers"),
             ("durable sends", $"{report.Sends.Ok:N0} ok of {report.Sends.Count:N0}, {report.Sends.OkPerSecond:N0}/s"),
             ("send latency", report.Sends.Latency),
+            ("CPU while sending", ProcessCpu.Format(report.SendCpu)),
             ("stored", $"{report.Stored:N0} messages for {report.WarmUpSends + report.Sends.Ok:N0} acknowledged sends ({report.WarmUpSends:N0} while warming up)"),
             ("commits", $"{report.Commits:N0}, {report.SendsPerCommit:F1} sends each"),
             ("single-row INSERTs", $"{report.SingleRowInserts.Ok:N0} ok of {report.SingleRowInserts.Count:N0}, {report.SingleRowInserts.OkPerSecond:N0}/s"),
             ("INSERT latency", report.SingleRowInserts.Latency),
+            ("CPU while inserting", ProcessCpu.Format(report.InsertCpu, "INSERT")),
             ("durable sends / single-row INSERTs", $"{ratio:F2}×"),
             ("errors", ConnectScenario.MergeErrors([new WorkerEvent("", 0, Errors: report.Sends.Errors), new WorkerEvent("", 0, Errors: report.SingleRowInserts.Errors)])),
         ]);

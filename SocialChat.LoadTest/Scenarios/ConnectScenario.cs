@@ -27,7 +27,7 @@ internal static class ConnectScenario
         ProgressView.Line($"holding {connected.Sum(e => e.Connected):N0} connections for {options.Hold} s");
         var cpuAtStart = cpu.Sample();
         await Task.Delay(TimeSpan.FromSeconds(options.Hold), cancellationToken);
-        var holdCpu = cpu.Between(cpuAtStart, cpu.Sample(), messages: 0);
+        var holdCpu = cpu.Between(cpuAtStart, cpu.Sample(), operations: 0);
         var after = await ServerMemory.SampleAsync(realtimePids);
         await fleet.SendAsync(new WorkerCommand("report"));
         var received = await fleet.CollectAsync("received", cancellationToken);

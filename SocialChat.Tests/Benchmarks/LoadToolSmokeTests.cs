@@ -79,7 +79,7 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         var cpu = step.Cpu.ToDictionary(r => r.Role);
         Assert.Equal(2, cpu["server"].Processes);
         Assert.Equal(3, cpu["load tool"].Processes);
-        Assert.True(cpu["server"].MsPerMessage > 0 && cpu["load tool"].MsPerMessage > 0, output);
+        Assert.True(cpu["server"].MsPerOperation > 0 && cpu["load tool"].MsPerOperation > 0, output);
         Assert.True(cpu["database"].Processes > 1 && cpu["redis"].Processes == 1, output);
     }
 
@@ -128,6 +128,9 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         Assert.Equal(report.Reads.Count, report.Reads.Ok);
         Assert.Equal(report.Sends.Count, report.Sends.Ok);
         Assert.Empty(report.Reads.Errors);
+        // The Api served the 80 requests: its CPU per request is measured.
+        var api = report.Cpu.Single(r => r.Role == "api");
+        Assert.True(api.Processes == 1 && api.MsPerOperation > 0, output);
     }
 
     [Fact]
@@ -143,6 +146,9 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         Assert.InRange(report.Commits, 1, report.Sends.Ok);
         Assert.True(report.SingleRowInserts.Ok > 0, output);
         Assert.Equal(report.SingleRowInserts.Count, report.SingleRowInserts.Ok);
+        // The database's CPU per durable send and per INSERT, from its backends.
+        Assert.True(report.SendCpu.Single(r => r.Role == "database").MsPerOperation > 0, output);
+        Assert.True(report.InsertCpu.Single(r => r.Role == "database").MsPerOperation > 0, output);
         // The scratch table the INSERTs went to is gone again.
         await using var connection = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
         await connection.OpenAsync();
