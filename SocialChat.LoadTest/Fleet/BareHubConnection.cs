@@ -137,19 +137,7 @@ internal sealed class BareHubConnection(Uri realtime, string accessToken, Loopba
     {
         foreach (var connection in OpenBySlice[Interlocked.Increment(ref _slicesPinged) % OpenBySlice.Length].Keys)
         {
-            _ = connection.PingAsync();
-        }
-    }
-
-    private async Task PingAsync()
-    {
-        try
-        {
-            await SendAsync(Ping, CancellationToken.None);
-        }
-        catch (Exception exception) when (exception is System.Net.WebSockets.WebSocketException or ObjectDisposedException or InvalidOperationException)
-        {
-            // The receive loop sees the close.
+            _ = connection.SendKeepAliveAsync(Ping);
         }
     }
 

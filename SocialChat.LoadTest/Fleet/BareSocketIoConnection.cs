@@ -46,7 +46,7 @@ internal sealed class BareSocketIoConnection(Uri peer, string accessToken, Loopb
         switch (message)
         {
             case [(byte)'2']:
-                _ = PongAsync();
+                _ = SendKeepAliveAsync(Pong);
                 break;
             case [(byte)'4', (byte)'0', ..]:
                 _accepted.TrySetResult();
@@ -68,18 +68,6 @@ internal sealed class BareSocketIoConnection(Uri peer, string accessToken, Loopb
                 var id = long.Parse(Encoding.ASCII.GetString(ackPacket[..digits]), CultureInfo.InvariantCulture);
                 Answer(id, acknowledgement.Message is null ? acknowledgement.Error ?? "no message in the acknowledgement" : string.Empty);
                 break;
-        }
-    }
-
-    private async Task PongAsync()
-    {
-        try
-        {
-            await SendAsync(Pong, CancellationToken.None);
-        }
-        catch (Exception exception) when (exception is System.Net.WebSockets.WebSocketException or ObjectDisposedException or InvalidOperationException)
-        {
-            // The receive loop sees the close.
         }
     }
 }

@@ -71,6 +71,19 @@ internal abstract class BareWebSocketConnection(ChatConnectionEvents events) : I
 
     protected Task SendAsync(string message, CancellationToken cancellationToken) => SendAsync(Encoding.UTF8.GetBytes(message), cancellationToken);
 
+    /// <summary>A ping or pong, sent without a caller to tell: if the socket is closing, the receive loop reports it.</summary>
+    protected async Task SendKeepAliveAsync(byte[] frame)
+    {
+        try
+        {
+            await SendAsync(frame, CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is WebSocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The receive loop sees the close.
+        }
+    }
+
     /// <summary>A new id for a request whose answer <see cref="Answer"/> will carry; the task completes with that answer.</summary>
     protected (long Id, Task<string> Answer) Expect()
     {
