@@ -18,10 +18,11 @@ public sealed class MessageCommitOptions
     /// <summary>
     /// Transactions in flight at once in one process, each on a pooled connection of its own while it commits.
     /// Committers never share a conversation, so they do not wait on each other's row locks; more of them overlap
-    /// more round trips, but leave fewer sends per commit and hold more of the pool's (and PgBouncer's) connections.
-    /// Two did best here (BENCHMARKS.md, the commit scenario: more durable sends/s than 1 or 4 with 128 callers, and
-    /// than 4 with 32); a database with more cores or farther away may want more.
+    /// more commits, but leave fewer sends per commit, so the same sends cost more commits' work. One did best for
+    /// chat on this machine (BENCHMARKS.md: the ramp held 1,869–2,000 msg/s with one per process, 950–1,632 with two),
+    /// and stores the most durable sends/s up to ~32 concurrent sends per process; two store more past ~100 (the commit
+    /// scenario), and a database farther away than loopback, whose round trips leave its cores idle, may want more.
     /// </summary>
     [Range(1, 32)]
-    public int Committers { get; set; } = 2;
+    public int Committers { get; set; } = 1;
 }

@@ -15,9 +15,10 @@ public sealed record NewMessage(Guid ConversationId, Guid SenderId, Guid ClientM
 /// <summary>
 /// Checks and stores the sends of this process in grouped transactions: PostgreSQL's fsync per commit, not the work
 /// of a send, bounds a commit-per-message path (PERFORMANCE.md), so concurrent sends share one commit; and the checks
-/// of a send (member, reply, blocks) are read for the whole group in the same round trip as its locks, instead of a
-/// query per send before it (BENCHMARKS.md: that query was most of PostgreSQL's work per send in large groups). The
-/// caller's task completes only after the commit, so a message is still durable before anyone is told of it.
+/// of a send (member, reply, blocks) are made for the whole group under its locks, in the one round trip that also
+/// stores it, instead of a query per send before it (BENCHMARKS.md: that query was most of PostgreSQL's work per send
+/// in large groups). The caller's task completes only after the commit, so a message is still durable before anyone is
+/// told of it.
 /// </summary>
 public sealed partial class MessageCommitter : IAsyncDisposable
 {
@@ -134,10 +135,10 @@ public sealed partial class MessageCommitter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Locks the conversations first (lock_for_sends, in id order so that two committers of this process or another
-    /// never wait on each other in a circle); under those locks every other send to them waits, so the messages
-    /// already stored and the last seqs read next are final: seqs continue without a gap, and a duplicate is found,
-    /// not inserted.
+    /// One round trip: send_messages (migration SendMessagesFunction) locks the conversations, checks and numbers the
+    /// sends under those locks, stores the new messages and answers a row per send; the COMMIT follows in the same
+    /// batch. The answers are final only once the COMMIT's result is read, so the whole reader is read before any
+    /// caller hears of them.
     /// </summary>
     private async Task<Result<SentMessage>[]> StoreInOneTransactionAsync(IReadOnlyList<PendingSend> batch)
     {
@@ -150,112 +151,57 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         activity?.SetTag("socialchat.messages.batch_size", batch.Count);
 
         var messages = batch.Select(p => p.Message).ToArray();
-        // BEGIN goes in the first round trip and COMMIT in the last, not in one of its own (as an NpgsqlTransaction's
-        // commit would be). When a statement fails, the transaction is left open or failed, and closing the
-        // connection rolls it back: Npgsql resets a pooled connection's transaction, a raw one too.
-        await using var connection = await dataSource.OpenConnectionAsync();
-
-        var checks = new SendChecks[messages.Length];
-        var stored = new Dictionary<(Guid, Guid, Guid), MessageResponse>();
-        await using (var lookup = new NpgsqlBatch(connection))
-        {
-            lookup.BatchCommands.Add(Command("BEGIN"));
-            // Functions, not statements, for both round trips: see the migration StoreMessagesFunction for why.
-            lookup.BatchCommands.Add(Command(
-                "SELECT * FROM lock_for_sends($1, $2, $3)",
-                ArrayOf(messages.Select(m => m.ConversationId), NpgsqlDbType.Uuid),
-                ArrayOf(messages.Select(m => m.SenderId), NpgsqlDbType.Uuid),
-                ArrayOf(messages.Select(m => m.ClientMessageId), NpgsqlDbType.Uuid)));
-            await using var reader = await lookup.ExecuteReaderAsync();
-            // A row per send, in the batch's order.
-            for (var i = 0; await reader.ReadAsync(); i++)
-            {
-                var message = messages[i];
-                checks[i] = new SendChecks(
-                    LastSeq: reader.IsDBNull(0) ? null : reader.GetInt64(0), SenderIsMember: reader.GetBoolean(1), Blocked: reader.GetBoolean(2));
-                if (!reader.IsDBNull(3))
-                {
-                    stored.TryAdd((message.ConversationId, message.SenderId, message.ClientMessageId), new MessageResponse(
-                        reader.GetGuid(3), message.ConversationId, reader.GetInt64(4), message.SenderId, message.ClientMessageId,
-                        reader.IsDBNull(5) ? null : reader.GetString(5),
-                        reader.IsDBNull(6) ? null : reader.GetInt64(6),
-                        reader.GetDateTime(7),
-                        reader.IsDBNull(8) ? null : reader.GetDateTime(8),
-                        reader.IsDBNull(9) ? null : reader.GetDateTime(9)));
-                }
-            }
-        }
-
         // PostgreSQL keeps microseconds: the createdAt a sender is answered is the one history shows.
         var now = DateTime.UtcNow;
         now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
         var results = new Result<SentMessage>[messages.Length];
-        var inserted = new List<MessageResponse>();
-        // The last seq of each conversation as this batch's inserts advance it.
-        var lastSeqs = new Dictionary<Guid, long>();
-        for (var i = 0; i < messages.Length; i++)
+
+        // When a statement fails, the transaction is left open or failed, and closing the connection rolls it back:
+        // Npgsql resets a pooled connection's transaction, a raw one too.
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var send = new NpgsqlBatch(connection);
+        send.BatchCommands.Add(Command("BEGIN"));
+        send.BatchCommands.Add(Command(
+            "SELECT * FROM send_messages($1, $2, $3, $4, $5, $6, $7)",
+            ArrayOf(messages.Select(_ => Guid.CreateVersion7()), NpgsqlDbType.Uuid),
+            ArrayOf(messages.Select(m => m.ConversationId), NpgsqlDbType.Uuid),
+            ArrayOf(messages.Select(m => m.SenderId), NpgsqlDbType.Uuid),
+            ArrayOf(messages.Select(m => m.ClientMessageId), NpgsqlDbType.Uuid),
+            ArrayOf(messages.Select(m => m.Body), NpgsqlDbType.Text),
+            ArrayOf(messages.Select(m => m.ReplyToSeq), NpgsqlDbType.Bigint),
+            new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz }));
+        send.BatchCommands.Add(Command("COMMIT"));
+        await using (var reader = await send.ExecuteReaderAsync())
         {
-            var message = messages[i];
-            if (checks[i].LastSeq is not { } storedLastSeq || !checks[i].SenderIsMember)
+            // A row per send, in the batch's order.
+            for (var i = 0; await reader.ReadAsync(); i++)
             {
-                results[i] = Messages.ConversationNotFound;
-                continue;
+                var message = messages[i];
+                var outcome = reader.GetString(0);
+                results[i] = outcome switch
+                {
+                    "created" or "earlier" => new SentMessage(
+                        new MessageResponse(
+                            reader.GetGuid(1), message.ConversationId, reader.GetInt64(2), message.SenderId, message.ClientMessageId,
+                            reader.IsDBNull(3) ? null : reader.GetString(3),
+                            reader.IsDBNull(4) ? null : reader.GetInt64(4),
+                            reader.GetDateTime(5),
+                            reader.IsDBNull(6) ? null : reader.GetDateTime(6),
+                            reader.IsDBNull(7) ? null : reader.GetDateTime(7)),
+                        Created: outcome == "created"),
+                    "not_found" => Messages.ConversationNotFound,
+                    "reply_out_of_range" => Messages.ReplyNotInConversation,
+                    "blocked" => Messages.BlockedBetweenMembers,
+                    _ => throw new InvalidOperationException($"send_messages answered an unknown outcome '{outcome}'."),
+                };
             }
 
-            // A retry is answered the message stored the first time, even if a block came in between.
-            if (stored.TryGetValue((message.ConversationId, message.SenderId, message.ClientMessageId), out var earlier))
+            // The COMMIT's result: a commit that failed throws here, before anyone is answered.
+            while (await reader.NextResultAsync())
             {
-                results[i] = new SentMessage(earlier, Created: false);
-                continue;
             }
-
-            var lastSeq = lastSeqs.GetValueOrDefault(message.ConversationId, storedLastSeq);
-            if (message.ReplyToSeq > lastSeq)
-            {
-                results[i] = Messages.ReplyNotInConversation;
-                continue;
-            }
-
-            // Direct messages are refused both ways (BlockRules).
-            if (checks[i].Blocked)
-            {
-                results[i] = Messages.BlockedBetweenMembers;
-                continue;
-            }
-
-            var created = MessageResponse.From(new Message
-            {
-                ConversationId = message.ConversationId,
-                Seq = lastSeq + 1,
-                SenderId = message.SenderId,
-                ClientMessageId = message.ClientMessageId,
-                Body = message.Body,
-                ReplyToSeq = message.ReplyToSeq,
-                CreatedAt = now,
-            });
-            lastSeqs[message.ConversationId] = created.Seq;
-            stored[(message.ConversationId, message.SenderId, message.ClientMessageId)] = created;
-            inserted.Add(created);
-            results[i] = new SentMessage(created, Created: true);
         }
 
-        await using var write = new NpgsqlBatch(connection);
-        if (inserted.Count > 0)
-        {
-            write.BatchCommands.Add(Command(
-                "SELECT store_messages($1, $2, $3, $4, $5, $6, $7, $8)",
-                ArrayOf(inserted.Select(m => m.Id), NpgsqlDbType.Uuid),
-                ArrayOf(inserted.Select(m => m.ConversationId), NpgsqlDbType.Uuid),
-                ArrayOf(inserted.Select(m => m.Seq), NpgsqlDbType.Bigint),
-                ArrayOf(inserted.Select(m => m.SenderId), NpgsqlDbType.Uuid),
-                ArrayOf(inserted.Select(m => m.ClientMessageId), NpgsqlDbType.Uuid),
-                ArrayOf(inserted.Select(m => m.Body), NpgsqlDbType.Text),
-                ArrayOf(inserted.Select(m => m.ReplyToSeq), NpgsqlDbType.Bigint),
-                new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz }));
-        }
-
-        write.BatchCommands.Add(Command("COMMIT"));
-        await write.ExecuteNonQueryAsync();
         return results;
     }
 
@@ -271,9 +217,6 @@ public sealed partial class MessageCommitter : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A commit of {Count} sends was refused; storing them one at a time")]
     private partial void LogBatchRefused(Exception exception, int count);
-
-    /// <summary>What lock_for_sends read for one send; LastSeq is null when the conversation is gone.</summary>
-    private readonly record struct SendChecks(long? LastSeq, bool SenderIsMember, bool Blocked);
 
     private sealed record PendingSend(NewMessage Message, ActivityContext? Caller, CancellationToken CallerToken)
     {
