@@ -126,11 +126,7 @@ internal sealed class BareHubConnection(Uri realtime, string accessToken, Loopba
 
         buffer.Write([RecordSeparator]);
         await SendAsync(buffer.WrittenMemory, cancellationToken);
-        var error = await AnswerAsync(id, answer, cancellationToken);
-        if (error.Length > 0)
-        {
-            throw new InvalidOperationException($"{target} refused: {error}");
-        }
+        await AcceptedAsync(target, id, answer, cancellationToken);
     }
 
     private static void PingNextSlice()

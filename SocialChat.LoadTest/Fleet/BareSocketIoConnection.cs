@@ -31,11 +31,7 @@ internal sealed class BareSocketIoConnection(Uri peer, string accessToken, Loopb
         var (id, answer) = Expect();
         var arguments = JsonSerializer.Serialize<object?[]>(["SendMessage", conversationId, clientMessageId, body, null]);
         await SendAsync(string.Create(CultureInfo.InvariantCulture, $"42{id}{arguments}"), cancellationToken);
-        var error = await AnswerAsync(id, answer, cancellationToken);
-        if (error.Length > 0)
-        {
-            throw new InvalidOperationException($"SendMessage refused: {error}");
-        }
+        await AcceptedAsync("SendMessage", id, answer, cancellationToken);
     }
 
     protected override void OnClosed() => _accepted.TrySetException(new InvalidOperationException("The peer closed the connection before accepting it."));

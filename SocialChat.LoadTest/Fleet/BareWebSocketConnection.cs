@@ -93,7 +93,7 @@ internal abstract class BareWebSocketConnection(ChatConnectionEvents events) : I
         return (id, answer.Task);
     }
 
-    /// <summary>Hands the answer to request <paramref name="id"/> to whoever waits for it.</summary>
+    /// <summary>Hands the answer to request <paramref name="id"/> to whoever waits for it: empty when the server accepted it, else why not.</summary>
     protected void Answer(long id, string answer)
     {
         if (_pending.TryRemove(id, out var pending))
@@ -102,16 +102,25 @@ internal abstract class BareWebSocketConnection(ChatConnectionEvents events) : I
         }
     }
 
-    /// <summary>Waits for the answer, and forgets the request when the wait is given up.</summary>
-    protected async Task<string> AnswerAsync(long id, Task<string> answer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the answer to <paramref name="request"/>, and throws the server's refusal (an answer that is not
+    /// empty); forgets the request when the wait is given up.
+    /// </summary>
+    protected async Task AcceptedAsync(string request, long id, Task<string> answer, CancellationToken cancellationToken)
     {
+        string refusal;
         try
         {
-            return await answer.WaitAsync(cancellationToken);
+            refusal = await answer.WaitAsync(cancellationToken);
         }
         finally
         {
             _pending.TryRemove(id, out _);
+        }
+
+        if (refusal.Length > 0)
+        {
+            throw new InvalidOperationException($"{request} refused: {refusal}");
         }
     }
 
