@@ -78,7 +78,7 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         }
 
         Assert.All(receivers, r => Assert.True(r.Receiver.Report().CaughtUp > 0, "the kill fell between messages; the catch-up had nothing to do"));
-        await ledger.AssertStoredExactlyOnceAsync(senders[0], group.Id);
+        await ledger.AssertStoredExactlyOnceAsync(stayer, group.Id);
         output.WriteLine($"sends: {traffic.Summary}");
 
         // The user whose only connection was on the killed node goes offline: NodeTimeout 4 s + SweepInterval 1 s

@@ -63,7 +63,7 @@ public sealed class DatabaseFailureTests(ITestOutputHelper output)
             Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, "no Retry-After");
         }
 
-        var history = await ledger.AssertStoredExactlyOnceAsync(senders[0], group.Id);
+        var history = await ledger.AssertStoredExactlyOnceAsync(hubSender, group.Id);
         output.WriteLine($"stored {history.Count} messages, seq 1..{history.Count} without a gap or a duplicate");
     }
 

@@ -140,7 +140,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         // on PostgreSQL, so it is held to the bound at the median.
         Assert.True(probes.Max() < HubCallBound, $"a Typing call took {probes.Max().TotalMilliseconds:F0} ms while Redis was {phase}");
         Assert.True(sends[sends.Count / 2] < HubCallBound, $"half the SendMessage calls took {sends[sends.Count / 2].TotalMilliseconds:F0} ms or more while Redis was {phase}");
-        await ledger.AssertStoredExactlyOnceAsync(restSenders[0], group.Id);
+        await ledger.AssertStoredExactlyOnceAsync(readers[0], group.Id);
 
         // Presence is right again (the sweep may have taken a node whose heartbeat expired for dead; its heartbeat puts its users back).
         var presence = await Eventually.HoldsAsync(

@@ -23,6 +23,8 @@ public sealed class DeliveryLedger
     /// The stored history has seq 1..N without a gap, each acknowledged message once under the seq it was
     /// acknowledged with, and no message stored twice. Returns the history.
     /// </summary>
+    /// <param name="member">Reads the history over REST: a member the traffic did not send for, whose request budget
+    /// (600 a minute) is not already spent on sends; a REST sender of a fast run may have none left for the pages.</param>
     public async Task<List<MessageResponse>> AssertStoredExactlyOnceAsync(TestUser member, Guid conversationId)
     {
         var history = await Chat.CatchUpAsync(member, conversationId, after: 0);
