@@ -35,6 +35,14 @@ public sealed class DashboardTelemetryTests(DashboardTelemetryTests.SystemWithDa
         var summary = Assert.Single(listed!, t => t.TraceId == traceId);
         Assert.InRange(summary.SpanCount, trace.Spans.Count, (await system.GetOrNullAsync<TraceDetail>($"/api/telemetry/traces/{traceId}"))!.Spans.Count);
 
+        // The session check is a Redis call of the same request; the Redis instrumentation sends it on its own schedule.
+        var withSessionCheck = await Eventually.HoldsAsync(
+            () => system.GetOrNullAsync<TraceDetail>($"/api/telemetry/traces/{traceId}"),
+            t => t is not null && t.Spans.Any(row => IsCallTo(row.Span, "redis")), ExportWait);
+        var sessionCheck = withSessionCheck?.Spans.FirstOrDefault(row => IsCallTo(row.Span, "redis"));
+        Assert.True(sessionCheck is not null, "the request's trace has no Redis call");
+        Assert.Equal(requestSpan.SpanId, sessionCheck.Span.ParentSpanId);
+
         var page = await system.Dashboard.GetStringAsync($"/traces/{traceId}");
         Assert.Contains("GET /api/v1/users/me", page);
         Assert.Contains(WebUtility.HtmlEncode(databaseCall.Span.Name), page);
@@ -194,8 +202,10 @@ public sealed class DashboardTelemetryTests(DashboardTelemetryTests.SystemWithDa
             : (detail.Points.Sum(p => p.Value), detail.Points.Sum(p => p.Sum ?? 0));
 
     // Npgsql names its spans' database system in db.system.name (semantic conventions 1.26+) or db.system before.
-    private static bool IsDatabaseCall(SpanEntry span) =>
-        span.Attributes.GetValueOrDefault("db.system.name", span.Attributes.GetValueOrDefault("db.system", "")) == "postgresql";
+    private static bool IsDatabaseCall(SpanEntry span) => IsCallTo(span, "postgresql");
+
+    private static bool IsCallTo(SpanEntry span, string system) =>
+        span.Attributes.GetValueOrDefault("db.system.name", span.Attributes.GetValueOrDefault("db.system", "")) == system;
 
     public sealed class SystemWithDashboard : IAsyncLifetime
     {
