@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts SocialChat for a benchmark, runs one load-tool scenario against it, and stops everything it started.
 #
-#   benchmarks/run.sh [--replicas N] [--peer socketio|signalr-floor] [--floor-layers jwt,backplane] <connect|chat|api|commit> [load tool options…]
+#   benchmarks/run.sh [--replicas N] [--peer socketio|signalr-floor] [--floor-layers jwt,backplane] [--api-from DIR] <connect|chat|api|commit> [load tool options…]
 #
 # The app host brings up PostgreSQL, Redis, the Worker, the Api and Realtime ×2 (Release build, free ports,
 # state in .state-bench/, emptied first unless BENCH_STATE_DIR names a state folder to keep); with --replicas N > 2 this script starts Realtime replicas 2…N-1 itself, with the
@@ -9,7 +9,9 @@
 # peer (benchmarks/peer-socketio) instead: N peer processes (2 by default) with replica 0's database, Redis and
 # signing key, each on a port of its own; the app host still provides PostgreSQL, Redis, migrations and the Api (seeding
 # checks, catch-up reads). With --peer signalr-floor the connections go to benchmarks/signalr-floor instead: SignalR with
-# nothing of SocialChat's on it, plus the stock layers --floor-layers names (connect only). Limits it raises for the run (this shell only):
+# nothing of SocialChat's on it, plus the stock layers --floor-layers names (connect only). With --api-from DIR the load
+# goes to one more Api, started from the publish folder DIR (e.g. deploy.sh --publish-only's api/) with the app host's
+# Api environment, right before the scenario: a fresh process, as after a deployed restart. Limits it raises for the run (this shell only):
 # open files up to the hard limit (20,000 here). The ephemeral port range is left as it is: the load tool
 # spreads its connections over source addresses 127.0.0.2, .3, … instead (BENCHMARKS.md).
 set -euo pipefail
@@ -18,11 +20,13 @@ cd "$(dirname "$0")/.."
 replicas=2
 peer=
 floor_layers=
+api_from=
 while [[ "${1:-}" == --* ]]; do
   case $1 in
     --replicas) replicas=$2; shift 2 ;;
     --peer) peer=$2; shift 2 ;;
     --floor-layers) floor_layers=$2; shift 2 ;;
+    --api-from) api_from=$(realpath "$2"); shift 2 ;;
     *) break ;;
   esac
 done
@@ -124,6 +128,22 @@ for replica in $(seq 2 "$last_replica"); do
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
 done
 
+if [[ -n "$api_from" ]]; then
+  api_pid=$(resources | jq -r '.[] | select(.name == "api") | .pid')
+  mapfile -d '' api_environment </proc/"$api_pid"/environ
+  api_port=$(free_port)
+  started=$(date +%s%N)
+  (cd "$api_from" && exec env -i "${api_environment[@]}" ASPNETCORE_URLS="http://127.0.0.1:$api_port" \
+    dotnet SocialChat.Api.dll >"$state/api-from.log" 2>&1) &
+  extra_pids+=($!)
+  for _ in $(seq 1 3000); do
+    curl -sf "http://127.0.0.1:$api_port/health" >/dev/null && break
+    kill -0 "${extra_pids[-1]}" 2>/dev/null || { tail -n 30 "$state/api-from.log"; exit 1; }
+    sleep 0.02
+  done
+  curl -sf "http://127.0.0.1:$api_port/health" >/dev/null || { echo "the Api from $api_from was not healthy within a minute"; exit 1; }
+  echo "Api from $api_from: healthy $((($(date +%s%N) - started) / 1000000)) ms after its start"
+fi
 echo "Realtime ($server): $realtime_urls"
 dotnet SocialChat.LoadTest/bin/Release/net10.0/SocialChat.LoadTest.dll "$scenario" --server "$server" \
   --api "http://127.0.0.1:$api_port" --realtime "$realtime_urls" \

@@ -286,7 +286,7 @@ public sealed class BundleServers : IAsyncDisposable
         var error = process.StandardError.ReadToEndAsync();
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{fileName} {string.Join(' ', arguments)} failed: {await error}");
+        Assert.True(process.ExitCode == 0, $"{fileName} {string.Join(' ', arguments)} failed: {await error}{output}");
         return output;
     }
 

@@ -3,13 +3,23 @@
 #   MAIN_VPS=deploy@main-vps ./deploy.sh
 # Realtime instances restart one at a time, each waiting until the previous one is healthy again, so
 # clients reconnect (with jitter) to the others and catch up with GET …/messages?after=.
+# Only build what would be copied, into DIR (one folder per service), and deploy nothing:
+#   ./deploy.sh --publish-only DIR
 set -euo pipefail
-: "${MAIN_VPS:?set MAIN_VPS=user@host}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-out="$(mktemp -d)"
+if [[ "${1:-}" == --publish-only ]]; then
+  out="${2:?usage: ./deploy.sh --publish-only DIR}"
+else
+  : "${MAIN_VPS:?set MAIN_VPS=user@host}"
+  out="$(mktemp -d)"
+fi
+# ReadyToRun, for the VPS's linux-x64: a service starts with its code compiled ahead, so the requests right after
+# a restart don't wait on the JIT (BENCHMARKS.md: a fresh Api's p99 over its first 15 s, 0.6 s instead of 1.5 s).
 for project in Worker Api Realtime; do
-  dotnet publish "$root/SocialChat.$project/SocialChat.$project.csproj" -c Release -o "$out/$(echo "$project" | tr 'A-Z' 'a-z')"
+  dotnet publish "$root/SocialChat.$project/SocialChat.$project.csproj" -c Release -r linux-x64 --self-contained false \
+    -p:PublishReadyToRun=true -o "$out/$(echo "$project" | tr 'A-Z' 'a-z')"
 done
+[[ "${1:-}" != --publish-only ]] || exit 0
 rsync -az --delete "$out/" "$MAIN_VPS:/opt/socialchat.new/"
 ssh "$MAIN_VPS" 'bash -s' <<'REMOTE'
 set -euo pipefail
