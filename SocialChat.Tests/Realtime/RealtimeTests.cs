@@ -157,8 +157,9 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
     [Fact]
     public async Task A_connection_sending_faster_than_its_budget_is_told_it_is_rate_limited_and_nothing_extra_is_stored()
     {
-        var (alice, _, direct) = await PairAsync();
+        var (alice, bob, direct) = await PairAsync();
         await using var aliceHub = await ConnectAsync(alice, 0);
+        await using var bobHub = await ConnectAsync(bob, 0);
 
         // A stored send takes a commit, and on a busy machine ten commits take a second: the budget would refill as
         // fast as real sends spend it. So the burst opens with 40 sends refused for their empty body, which cost the
@@ -181,8 +182,10 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
         Assert.NotEmpty(rateLimited);
         Assert.All(attempts.Where(a => !a.Real && !rateLimited.Contains(a)), a => Assert.Contains("body", a.Refusal));
         Assert.All(attempts.Where(a => a.Real), a => Assert.True(a.Refusal is null || rateLimited.Contains(a), a.Refusal));
+        // The budget is the connection's: another connection on the same node still sends right away.
+        await bobHub.Connection.InvokeAsync<MessageResponse>("SendMessage", direct.Id, Guid.NewGuid(), "not throttled", null);
         // Every real send let through is stored once, and none that was refused.
-        var stored = attempts.Count(a => a.Real && a.Refusal is null);
+        var stored = attempts.Count(a => a.Real && a.Refusal is null) + 1;
         Assert.Equal(stored, (await Chat.GetAsync(alice, direct.Id)).LastSeq);
         Assert.Equal(stored, (await Chat.CatchUpAsync(alice, direct.Id, after: 0)).Count);
     }
