@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts SocialChat for a benchmark, runs one load-tool scenario against it, and stops everything it started.
 #
-#   benchmarks/run.sh [--replicas N] [--peer socketio|signalr-floor] [--floor-layers jwt,backplane] [--api-from DIR] <connect|chat|api|commit> [load tool options…]
+#   benchmarks/run.sh [--replicas N] [--peer socketio|signalr-floor] [--floor-layers jwt,backplane] [--api-from DIR] [--realtime-from DIR] <connect|chat|api|commit> [load tool options…]
 #
 # The app host brings up PostgreSQL, Redis, the Worker, the Api and Realtime ×2 (Release build, free ports,
 # state in .state-bench/, emptied first unless BENCH_STATE_DIR names a state folder to keep); with --replicas N > 2 this script starts Realtime replicas 2…N-1 itself, with the
@@ -11,7 +11,9 @@
 # checks, catch-up reads). With --peer signalr-floor the connections go to benchmarks/signalr-floor instead: SignalR with
 # nothing of SocialChat's on it, plus the stock layers --floor-layers names (connect only). With --api-from DIR the load
 # goes to one more Api, started from the publish folder DIR (e.g. deploy.sh --publish-only's api/) with the app host's
-# Api environment, right before the scenario: a fresh process, as after a deployed restart. Limits it raises for the run (this shell only):
+# Api environment, right before the scenario: a fresh process, as after a deployed restart. With --realtime-from DIR all N
+# Realtime nodes are started from the publish folder DIR (e.g. deploy.sh --publish-only's realtime/), with replica 0's
+# environment, and the app host's two stay up, idle. Limits it raises for the run (this shell only):
 # open files up to the hard limit (20,000 here). The ephemeral port range is left as it is: the load tool
 # spreads its connections over source addresses 127.0.0.2, .3, … instead (BENCHMARKS.md).
 set -euo pipefail
@@ -21,18 +23,21 @@ replicas=2
 peer=
 floor_layers=
 api_from=
+realtime_from=
 while [[ "${1:-}" == --* ]]; do
   case $1 in
     --replicas) replicas=$2; shift 2 ;;
     --peer) peer=$2; shift 2 ;;
     --floor-layers) floor_layers=$2; shift 2 ;;
     --api-from) api_from=$(realpath "$2"); shift 2 ;;
+    --realtime-from) realtime_from=$(realpath "$2"); shift 2 ;;
     *) break ;;
   esac
 done
 [[ -z "$peer" || "$peer" == socketio || "$peer" == signalr-floor ]] || { echo "--peer: socketio or signalr-floor"; exit 2; }
 scenario=${1:?usage: benchmarks/run.sh [--replicas N] [--peer socketio|signalr-floor] [--floor-layers jwt,backplane] <connect|chat|api|commit> [options]}; shift
 [[ "$peer" != signalr-floor || "$scenario" == connect ]] || { echo "--peer signalr-floor: its hub answers connect only"; exit 2; }
+[[ -z "$peer" || -z "$realtime_from" ]] || { echo "--realtime-from: SocialChat's nodes only, not with --peer"; exit 2; }
 
 ulimit -n "$(ulimit -Hn)"
 # The services record and export no telemetry, like the peer: exporting every span and metric to the dashboard each
@@ -91,7 +96,8 @@ realtime0=$(resources | jq -r '.[] | select(.name == "realtime-0") | .pid')
 env_of() { tr '\0' '\n' </proc/"$realtime0"/environ | sed -n "s/^$1=//p"; }
 realtime_urls="http://127.0.0.1:$realtime_port,http://127.0.0.1:$((realtime_port + 1))"
 
-# Replicas past the app host's two: the same program and environment as replica 0, a port and instance id of their own.
+# Replicas past the app host's two (with --realtime-from, all of them): the same environment as replica 0, a port and
+# instance id of their own.
 mapfile -d '' environment </proc/"$realtime0"/environ
 server=signalr
 [[ "$peer" != socketio ]] || server=socketio
@@ -118,14 +124,17 @@ if [[ -n "$peer" ]]; then
 fi
 # With a peer, the app host's own two Realtime nodes stay up, idle, and no more are started.
 last_replica=$((replicas - 1)); [[ -z "$peer" ]] || last_replica=1
-for replica in $(seq 2 "$last_replica"); do
+first_replica=2; realtime_program=$PWD/SocialChat.Realtime/bin/Release/net10.0
+[[ -z "$realtime_from" ]] || { first_replica=0; realtime_program=$realtime_from; realtime_urls=; }
+for replica in $(seq "$first_replica" "$last_replica"); do
   port=$(free_port)
-  (cd SocialChat.Realtime && exec env -i "${environment[@]}" ASPNETCORE_URLS="http://127.0.0.1:$port" \
-    OTEL_RESOURCE_ATTRIBUTES="service.instance.id=realtime-$replica" \
-    dotnet bin/Release/net10.0/SocialChat.Realtime.dll >"$state/realtime-$replica.log" 2>&1) &
+  (cd "$realtime_program" && exec env -i "${environment[@]}" ASPNETCORE_URLS="http://127.0.0.1:$port" \
+    OTEL_RESOURCE_ATTRIBUTES="service.instance.id=realtime-$replica${realtime_from:+-published}" \
+    dotnet SocialChat.Realtime.dll >"$state/realtime-$replica.log" 2>&1) &
   extra_pids+=($!)
-  realtime_urls+=",http://127.0.0.1:$port"
+  realtime_urls+="${realtime_urls:+,}http://127.0.0.1:$port"
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
+  curl -sf "http://127.0.0.1:$port/health" >/dev/null || { tail -n 30 "$state/realtime-$replica.log"; exit 1; }
 done
 
 if [[ -n "$api_from" ]]; then
