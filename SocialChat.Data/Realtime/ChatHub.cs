@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SocialChat.Data.Auth;
 using SocialChat.Data.Common;
@@ -15,10 +17,15 @@ namespace SocialChat.Data.Realtime;
 /// door calls, and returns its result or a HubException saying which rule refused it. It lives beside the
 /// domain so that the Api and the Worker can address its clients through <c>IHubContext</c> and the backplane.
 /// </summary>
+/// <remarks>
+/// SignalR builds a hub for every call, connect and disconnect, so what its constructor asks for is made each time:
+/// the DbContext and the domain operations are asked for by the methods that use them, and a disconnect, which needs
+/// neither, holds no DbContext. The pool has 1,024; past that, each is built anew (~70 KB), and a node that loses
+/// 10,000 connections at once runs that many disconnects side by side (BENCHMARKS.md).
+/// </remarks>
 [Authorize]
 public sealed class ChatHub(
-    SocialDbContext db,
-    MessageOperations messages,
+    IServiceScopeFactory scopeFactory,
     PresenceTracker presence,
     TypingThrottle typing,
     ConnectionRegistry connections,
@@ -38,7 +45,13 @@ public sealed class ChatHub(
             throw new HubException($"Too many connections: a user may hold {presenceOptions.Value.MaxConnectionsPerUser}; close another one first.");
         }
 
-        var conversationIds = await ConversationIdsOfAsync(db, userId, Context.ConnectionAborted);
+        List<Guid> conversationIds;
+        // Its own scope, so that the DbContext goes back to the pool before the backplane and Redis calls below.
+        await using (var scope = scopeFactory.CreateAsyncScope())
+        {
+            conversationIds = await ConversationIdsOfAsync(scope.ServiceProvider.GetRequiredService<SocialDbContext>(), userId, Context.ConnectionAborted);
+        }
+
         foreach (var conversationId in conversationIds)
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, ChatGroups.Conversation(conversationId), Context.ConnectionAborted);
@@ -74,13 +87,13 @@ public sealed class ChatHub(
         }
     }
 
-    public async Task<MessageResponse> SendMessage(Guid conversationId, Guid clientMessageId, string? body, long? replyToSeq)
+    public async Task<MessageResponse> SendMessage(Guid conversationId, Guid clientMessageId, string? body, long? replyToSeq, [FromServices] MessageOperations messages)
     {
         var result = await messages.SendAsync(UserId, conversationId, new SendMessageRequest(clientMessageId, body, replyToSeq), Context.ConnectionAborted);
         return result.IsSuccess ? result.Value.Message : throw result.Error.ToHubException();
     }
 
-    public async Task MarkRead(Guid conversationId, long seq)
+    public async Task MarkRead(Guid conversationId, long seq, [FromServices] MessageOperations messages)
     {
         var result = await messages.MarkReadAsync(UserId, conversationId, seq, Context.ConnectionAborted);
         if (!result.IsSuccess)
@@ -94,7 +107,7 @@ public sealed class ChatHub(
     /// typer. Typing lives in Redis alone and is ephemeral: while Redis is away or hangs the event is dropped, after
     /// at most <see cref="RedisOutageOptions.DroppableWorkTimeout"/>, as live events are.
     /// </summary>
-    public async Task Typing(Guid conversationId, bool isTyping)
+    public async Task Typing(Guid conversationId, bool isTyping, [FromServices] SocialDbContext db)
     {
         var userId = UserId;
         if (!await typing.IsMemberAsync(db, userId, conversationId, Context.ConnectionAborted))
