@@ -35,7 +35,7 @@ while [[ "${1:-}" == --* ]]; do
   esac
 done
 [[ -z "$peer" || "$peer" == socketio || "$peer" == signalr-floor ]] || { echo "--peer: socketio or signalr-floor"; exit 2; }
-scenario=${1:?usage: benchmarks/run.sh [--replicas N] [--peer socketio|signalr-floor] [--floor-layers jwt,backplane] <connect|chat|api|commit> [options]}; shift
+scenario=${1:?usage: benchmarks/run.sh [--replicas N] [--peer socketio|signalr-floor] [--floor-layers jwt,backplane] [--api-from DIR] [--realtime-from DIR] <connect|chat|api|commit> [options]}; shift
 [[ "$peer" != signalr-floor || "$scenario" == connect ]] || { echo "--peer signalr-floor: its hub answers connect only"; exit 2; }
 [[ -z "$peer" || -z "$realtime_from" ]] || { echo "--realtime-from: SocialChat's nodes only, not with --peer"; exit 2; }
 
