@@ -18,6 +18,7 @@ namespace SocialChat.Data.Realtime;
 public sealed class PresenceTracker(
     IConnectionMultiplexer redis,
     IServiceScopeFactory scopeFactory,
+    LastSeenWriter lastSeen,
     IHubContext<ChatHub, IChatClient> hub,
     IOptions<PresenceOptions> options,
     IOptions<RedisOutageOptions> outage,
@@ -239,18 +240,16 @@ public sealed class PresenceTracker(
         }
 
         SocialChatMetrics.PresenceChanged(online: false, userIds.Count);
-        var now = time.GetUtcNow().UtcDateTime;
+        var lastSeenAt = time.GetUtcNow().UtcDateTime;
         try
         {
-            await using var scope = scopeFactory.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
-            await db.Users.Where(u => userIds.Contains(u.Id)).ExecuteUpdateAsync(s => s.SetProperty(u => u.LastSeenAt, now));
+            lastSeenAt = await lastSeen.StoreAsync(userIds);
         }
         finally
         {
             // Also when PostgreSQL refused the UPDATE: the users are offline in Redis already, and a sweep's whole
             // chunk should lose only its stored lastSeenAt, not the events its subscribers wait for.
-            await Task.WhenAll(userIds.Select(userId => AnnounceAsync(new PresenceResponse(userId, false, now))));
+            await Task.WhenAll(userIds.Select(userId => AnnounceAsync(new PresenceResponse(userId, false, lastSeenAt))));
         }
     }
 

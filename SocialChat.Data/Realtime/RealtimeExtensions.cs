@@ -20,6 +20,7 @@ public static class RealtimeExtensions
         builder.Services.AddOptions<PresenceOptions>().BindConfiguration(PresenceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<PresenceTracker>();
+        builder.Services.AddSingleton<LastSeenWriter>();
         builder.Services.AddSingleton<TypingThrottle>();
         builder.Services.AddSingleton<ConnectionRegistry>();
         builder.Services.AddScoped<SignalRConversationEvents>();

@@ -92,6 +92,40 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task Members_whose_connections_all_close_at_once_each_read_offline_with_the_last_seen_time_announced()
+    {
+        var watcherUser = await TestUser.RegisterAsync(fixture);
+        var members = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => TestUser.RegisterAsync(fixture)));
+        await Chat.CreateGroupAsync(watcherUser, members);
+        var memberIds = members.Select(m => m.Id).ToArray();
+        await using var watcher = await ConnectAsync(watcherUser, 0);
+        await watcher.Connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", memberIds);
+        var memberHubs = await Task.WhenAll(members.Select((member, i) => ConnectAsync(member, i % 2)));
+        foreach (var id in memberIds)
+        {
+            await watcher.WaitForAsync<PresenceResponse>("PresenceChanged", p => p.UserId == id && p.Online);
+        }
+
+        // Closed together, their last-seen times are stored together: each must still be stored, and be what was announced.
+        await Task.WhenAll(memberHubs.Select(hub => hub.DisposeAsync().AsTask()));
+        var announced = new Dictionary<Guid, DateTime?>();
+        foreach (var id in memberIds)
+        {
+            announced[id] = (await watcher.WaitForAsync<PresenceResponse>("PresenceChanged", p => p.UserId == id && !p.Online)).LastSeenAt;
+        }
+
+        var read = await (await watcherUser.Client.PostJsonAsync("/api/v1/users/presence", new { userIds = memberIds })).ReadAsync<List<PresenceResponse>>();
+        Assert.Equal(members.Length, read.Count);
+        Assert.All(read, presence =>
+        {
+            Assert.False(presence.Online);
+            Assert.NotNull(presence.LastSeenAt);
+            // PostgreSQL keeps microseconds, the event carries the clock's ticks.
+            Assert.Equal(announced[presence.UserId]!.Value, presence.LastSeenAt.Value, TimeSpan.FromMilliseconds(1));
+        });
+    }
+
+    [Fact]
     public async Task Presence_of_strangers_reads_offline()
     {
         var alice = await TestUser.RegisterAsync(fixture);
