@@ -70,8 +70,21 @@ public sealed class ChatHub(
     }
 
     /// <summary>The conversations whose groups a connection joins; also what a starting node runs once to warm its connect path.</summary>
-    public static Task<List<Guid>> ConversationIdsOfAsync(SocialDbContext db, Guid userId, CancellationToken cancellationToken) =>
-        db.ConversationMembers.Where(m => m.UserId == userId).Select(m => m.ConversationId).ToListAsync(cancellationToken);
+    public static async Task<List<Guid>> ConversationIdsOfAsync(SocialDbContext db, Guid userId, CancellationToken cancellationToken)
+    {
+        List<Guid> conversationIds = [];
+        await foreach (var conversationId in ConversationIdsQuery(db, userId).WithCancellation(cancellationToken))
+        {
+            conversationIds.Add(conversationId);
+        }
+
+        return conversationIds;
+    }
+
+    // Compiled: a node restart meets thousands of connects at once, and EF Core's per-call work on a LINQ query
+    // (parameter extraction, the query cache's key) costs more than running this one (BENCHMARKS.md).
+    private static readonly Func<SocialDbContext, Guid, IAsyncEnumerable<Guid>> ConversationIdsQuery = EF.CompileAsyncQuery(
+        (SocialDbContext db, Guid userId) => db.ConversationMembers.Where(m => m.UserId == userId).Select(m => m.ConversationId));
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {

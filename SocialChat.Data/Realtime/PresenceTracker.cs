@@ -118,13 +118,25 @@ public sealed class PresenceTracker(
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
-        return await db.Users.AsNoTracking()
+        var visible = new Dictionary<Guid, DateTime?>();
+        await foreach (var user in VisibleUsersQuery(db, viewerId, [.. userIds]).WithCancellation(cancellationToken))
+        {
+            visible[user.Id] = user.LastSeenAt;
+        }
+
+        return visible;
+    }
+
+    // Compiled: clients subscribe as they connect, so a node restart runs thousands of these at once (BENCHMARKS.md).
+    private static readonly Func<SocialDbContext, Guid, Guid[], IAsyncEnumerable<VisibleUser>> VisibleUsersQuery = EF.CompileAsyncQuery(
+        (SocialDbContext db, Guid viewerId, Guid[] userIds) => db.Users.AsNoTracking()
             .Where(u => userIds.Contains(u.Id) && (u.Id == viewerId
                 || db.Follows.Any(f => f.FollowerId == viewerId && f.FolloweeId == u.Id)
                 || db.ConversationMembers.Any(mine => mine.UserId == viewerId
                     && db.ConversationMembers.Any(theirs => theirs.ConversationId == mine.ConversationId && theirs.UserId == u.Id))))
-            .ToDictionaryAsync(u => u.Id, u => u.LastSeenAt, cancellationToken);
-    }
+            .Select(u => new VisibleUser(u.Id, u.LastSeenAt)));
+
+    private sealed record VisibleUser(Guid Id, DateTime? LastSeenAt);
 
     /// <summary>A presence write of this node failed (Redis away): the next heartbeat reconciles the node's connections.</summary>
     public void RequestReconcile() => Interlocked.Exchange(ref _reconcileRequested, 1);
