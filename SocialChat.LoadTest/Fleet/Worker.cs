@@ -57,6 +57,11 @@ internal sealed class Worker : IAsyncDisposable
                     case "connect":
                         await worker.ConnectAsync(deadline.Token);
                         break;
+                    case "disconnect":
+                        var open = worker._clients.Count(c => c.Connection is { IsConnected: true });
+                        await worker.CloseAllAsync();
+                        worker.Emit(new WorkerEvent("disconnected", plan.Index, Connected: open));
+                        break;
                     case "send":
                         await worker.SendAsync(command, deadline.Token);
                         break;
@@ -249,9 +254,13 @@ internal sealed class Worker : IAsyncDisposable
     private static string Describe(Exception exception) =>
         $"{exception.GetType().Name}: {exception.Message}" is var text && text.Length > 160 ? text[..160] : text;
 
+    /// <summary>Drops every connection at once, without a close handshake, as a network failure would.</summary>
+    private Task CloseAllAsync() =>
+        Parallel.ForEachAsync(_clients, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (client, _) => await client.DisposeAsync());
+
     public async ValueTask DisposeAsync()
     {
-        await Parallel.ForEachAsync(_clients, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (client, _) => await client.DisposeAsync());
+        await CloseAllAsync();
         foreach (var sockets in _sockets)
         {
             sockets.Dispose();
@@ -350,6 +359,7 @@ internal sealed class Worker : IAsyncDisposable
             if (Connection is not null)
             {
                 await Connection.DisposeAsync();
+                Connection = null;
             }
         }
     }

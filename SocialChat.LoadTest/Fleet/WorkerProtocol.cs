@@ -26,10 +26,10 @@ internal sealed record WorkerPlan(
 
 internal sealed record WorkerUser(int Index, Guid Id, Guid SessionId, IReadOnlyList<Guid> Conversations);
 
-/// <summary>Coordinator → worker, one JSON line on stdin each. Kinds: connect, send, report, catchup, stop.</summary>
+/// <summary>Coordinator → worker, one JSON line on stdin each. Kinds: connect, disconnect, send, report, catchup, stop.</summary>
 internal sealed record WorkerCommand(string Kind, int Step = 0, double Rate = 0, double Seconds = 0, string Via = "hub", Dictionary<Guid, long>? LastSeqs = null);
 
-/// <summary>Worker → coordinator, one JSON line on stdout each. Kinds: progress, connected, sent, received, caughtup, failed.</summary>
+/// <summary>Worker → coordinator, one JSON line on stdout each. Kinds: progress, connected, disconnected, sent, received, caughtup, failed.</summary>
 internal sealed record WorkerEvent(
     string Kind,
     int Worker,

@@ -18,7 +18,25 @@ internal sealed record ConnectReport(
     IReadOnlyList<ProcessMemory> MemoryAfter,
     double RssKiBPerConnection,
     double? LiveHeapKiBPerConnection,
-    IReadOnlyList<RoleCpu> HoldCpu);
+    IReadOnlyList<RoleCpu> HoldCpu,
+    IReadOnlyList<RoleCpu> ConnectCpu,
+    ReconnectReport? Reconnect);
+
+/// <summary>
+/// connect --reconnect: every open connection dropped at once (Dropped of them) and opened again; Cpu is per reconnect.
+/// PresenceConnections: the run's users' connections in SocialChat's presence (Redis) once the nodes had let go of the
+/// dropped ones, SettledSeconds after the last reconnect (null against another server).
+/// </summary>
+internal sealed record ReconnectReport(
+    int Dropped,
+    int Connected,
+    int Failed,
+    double Seconds,
+    double ConnectsPerSecond,
+    Dictionary<string, int> Errors,
+    IReadOnlyList<RoleCpu> Cpu,
+    long? PresenceConnections,
+    double? SettledSeconds);
 
 internal sealed record StepReport(
     int Step,

@@ -1,7 +1,11 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using SocialChat.Data.Realtime;
 using SocialChat.LoadTest.Fleet;
 using SocialChat.LoadTest.Reporting;
 using SocialChat.LoadTest.Seeding;
 using SocialChat.LoadTest.Target;
+using StackExchange.Redis;
 
 namespace SocialChat.LoadTest.Scenarios;
 
@@ -11,6 +15,8 @@ namespace SocialChat.LoadTest.Scenarios;
 /// </summary>
 internal static class ConnectScenario
 {
+    private static readonly TimeSpan PresenceSettleTimeout = TimeSpan.FromSeconds(30);
+
     public static async Task<int> RunAsync(LoadTestOptions options, CancellationToken cancellationToken)
     {
         Loopback.RequireTargets(options);
@@ -22,7 +28,9 @@ internal static class ConnectScenario
 
         await using var fleet = await WorkerFleet.StartAsync(options, seed);
         var cpu = ProcessCpu.Of(options, fleet); // before connecting: finding the listeners reads every open file of every process
+        var connectStart = cpu.Sample();
         var connected = await ConnectAllAsync(fleet, options.Users, cancellationToken);
+        var connectCpu = cpu.Between(connectStart, cpu.Sample(), connected.Sum(e => e.Connected));
 
         ProgressView.Line($"holding {connected.Sum(e => e.Connected):N0} connections for {options.Hold} s");
         var cpuAtStart = cpu.Sample();
@@ -31,6 +39,7 @@ internal static class ConnectScenario
         var after = await ServerMemory.SampleAsync(realtimePids);
         await fleet.SendAsync(new WorkerCommand("report"));
         var received = await fleet.CollectAsync("received", cancellationToken);
+        var reconnect = options.Reconnect ? await ReconnectAllAsync(fleet, cpu, options, seeder, seed, cancellationToken) : null;
 
         var count = connected.Sum(e => e.Connected);
         var seconds = connected.Max(e => e.Seconds);
@@ -50,24 +59,74 @@ internal static class ConnectScenario
             after,
             count == 0 ? 0 : (double)rssGrowth / count,
             count == 0 ? null : (double?)heapGrowth / count,
-            holdCpu);
+            holdCpu,
+            connectCpu,
+            reconnect);
         await ReportWriter.WriteAsync(report, options.Report, "connect", [
             ("connections", $"{report.Connected:N0} of {report.Users:N0} ({report.Workers} workers → {report.RealtimeProcesses} Realtime processes)"),
             ("failed / dropped", $"{report.Failed} / {report.Dropped}"),
             ("connect time", $"{report.ConnectSeconds:F1} s ({report.ConnectsPerSecond:N0}/s)"),
+            ("CPU while connecting", ProcessCpu.Format(report.ConnectCpu, "connect")),
             ("Realtime RSS before → after", $"{before.Sum(m => m.RssKiB) / 1024.0:N0} → {after.Sum(m => m.RssKiB) / 1024.0:N0} MiB"),
             ("RSS per connection", $"{report.RssKiBPerConnection:F1} KiB"),
             ("live managed heap before → after", heapGrowth is null ? "not readable (not .NET)" : $"{before.Sum(m => m.LiveHeapKiB!.Value) / 1024.0:N0} → {after.Sum(m => m.LiveHeapKiB!.Value) / 1024.0:N0} MiB"),
             ("live managed heap per connection", report.LiveHeapKiBPerConnection is { } heap ? $"{heap:F1} KiB" : "n/a"),
             ("CPU while held", ProcessCpu.Format(report.HoldCpu)),
             ("errors", report.Errors),
+            .. reconnect is null ? [] : new (string, object?)[]
+            {
+                ("dropped at once → reconnected (failed)", $"{reconnect.Dropped:N0} → {reconnect.Connected:N0} ({reconnect.Failed:N0})"),
+                ("reconnect time", $"{reconnect.Seconds:F1} s ({reconnect.ConnectsPerSecond:N0}/s)"),
+                ("CPU while reconnecting", ProcessCpu.Format(reconnect.Cpu, "connect")),
+                ("connections in presence after", reconnect.PresenceConnections is { } held ? $"{held:N0} ({reconnect.SettledSeconds:F1} s after the last reconnect)" : "n/a (not SocialChat)"),
+                ("reconnect errors", reconnect.Errors),
+            },
         ]);
-        return report.Failed == 0 && report.Dropped == 0 ? 0 : 1;
+        return report.Failed == 0 && report.Dropped == 0 && reconnect is not { Failed: > 0 } ? 0 : 1;
+    }
+
+    /// <summary>Every worker drops all its connections at once, then opens them again as fast as it may.</summary>
+    private static async Task<ReconnectReport> ReconnectAllAsync(WorkerFleet fleet, ProcessCpu cpu, LoadTestOptions options, Seeder seeder, SeedPlan seed, CancellationToken cancellationToken)
+    {
+        await fleet.SendAsync(new WorkerCommand("disconnect"));
+        var dropped = (await fleet.CollectAsync("disconnected", cancellationToken)).Sum(e => e.Connected);
+        var start = cpu.Sample();
+        var reconnected = await ConnectAllAsync(fleet, options.Users, cancellationToken, "reconnecting");
+        var reconnectCpu = cpu.Between(start, cpu.Sample(), reconnected.Sum(e => e.Connected));
+        var count = reconnected.Sum(e => e.Connected);
+        var seconds = reconnected.Max(e => e.Seconds);
+        var (presence, settled) = options.Server == "signalr" ? await SettledPresenceAsync(seeder, seed, count, cancellationToken) : (null, null);
+        return new ReconnectReport(dropped, count, reconnected.Sum(e => e.Failed), seconds, count / Math.Max(seconds, 0.001), MergeErrors(reconnected), reconnectCpu, presence, settled);
+    }
+
+    /// <summary>
+    /// The users' connections in presence, read until they are as many as are open (the nodes have processed every
+    /// dropped one) or 30 s have passed. A dropped connection left in presence would keep its user online for ever.
+    /// </summary>
+    private static async Task<(long? Connections, double? Seconds)> SettledPresenceAsync(Seeder seeder, SeedPlan seed, int open, CancellationToken cancellationToken)
+    {
+        var redis = seeder.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var stopwatch = Stopwatch.StartNew();
+        while (true)
+        {
+            long connections = 0;
+            foreach (var batch in seed.Users.Chunk(2_000))
+            {
+                connections += (await Task.WhenAll(batch.Select(u => redis.SetLengthAsync(PresenceTracker.UserConnectionsKey(u.Id))))).Sum();
+            }
+
+            if (connections == open || stopwatch.Elapsed > PresenceSettleTimeout)
+            {
+                return (connections, stopwatch.Elapsed.TotalSeconds);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
     }
 
     /// <summary>Connects every worker's users, with a live count, and returns each worker's "connected" answer.</summary>
-    public static Task<IReadOnlyList<WorkerEvent>> ConnectAllAsync(WorkerFleet fleet, int users, CancellationToken cancellationToken) =>
-        ProgressView.RunAsync("connecting", users, async update =>
+    public static Task<IReadOnlyList<WorkerEvent>> ConnectAllAsync(WorkerFleet fleet, int users, CancellationToken cancellationToken, string label = "connecting") =>
+        ProgressView.RunAsync(label, users, async update =>
         {
             var counts = new Dictionary<int, (int Connected, int Failed)>();
             await fleet.SendAsync(new WorkerCommand("connect"));

@@ -83,6 +83,13 @@ internal sealed class LoadTestOptions : IValidatableObject
     [Range(0, 600)]
     public double Hold { get; set; } = 10;
 
+    /// <summary>
+    /// connect: after the hold, every worker drops all its connections at once (as a network blip or a restarted load
+    /// balancer does) and opens them again at once, at --connect-concurrency: what a mass reconnect costs warm nodes,
+    /// apart from the first connect's cold start.
+    /// </summary>
+    public bool Reconnect { get; set; }
+
     [Range(0, 100_000)]
     public int Groups { get; set; } = 10;
 

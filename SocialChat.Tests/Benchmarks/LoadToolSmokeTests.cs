@@ -47,6 +47,24 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         Assert.Equal(0, report.Dropped);
     }
 
+    [Fact]
+    public async Task Connect_with_reconnect_drops_every_connection_at_once_and_opens_it_again()
+    {
+        var (exitCode, report, output, _) = await RunAsync<ConnectReport>("signalr", "connect", "--users", "300", "--per-worker", "150", "--hold", "1",
+            "--idle-client", "true", "--reconnect", "true");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Equal(300, report.Connected);
+        var reconnect = Assert.IsType<ReconnectReport>(report.Reconnect);
+        Assert.Equal(300, reconnect.Dropped);
+        Assert.Equal(300, reconnect.Connected);
+        Assert.Equal(0, reconnect.Failed);
+        Assert.Equal(2, reconnect.Cpu.Single(r => r.Role == "server").Processes);
+        // The nodes let go of every dropped connection: one live connection per user in presence, not two.
+        Assert.Equal(300, reconnect.PresenceConnections);
+        Assert.Contains("reconnect time", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("signalr", "hub", "library")]
     [InlineData("signalr", "rest", "library")]
