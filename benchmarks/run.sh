@@ -101,6 +101,19 @@ realtime_urls="http://127.0.0.1:$realtime_port,http://127.0.0.1:$((realtime_port
 mapfile -d '' environment </proc/"$realtime0"/environ
 server=signalr
 [[ "$peer" != socketio ]] || server=socketio
+# Waits until process PID answers /health on PORT (polled every 20 ms, for at most a minute); when it dies or does not
+# answer in time, prints the tail of its LOG and stops the run.
+wait_healthy() {
+  local port=$1 pid=$2 log=$3
+  for _ in $(seq 1 3000); do
+    curl -sf "http://127.0.0.1:$port/health" >/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.02
+  done
+  echo "nothing healthy on port $port within a minute; the end of $log:"
+  tail -n 30 "$log"
+  exit 1
+}
 # A peer's processes get replica 0's database, Redis and signing key, and nothing else of its environment.
 start_peer_node() {
   local port=$1
@@ -119,7 +132,7 @@ if [[ -n "$peer" ]]; then
     (start_peer_node "$port" >"$state/$peer-$node.log" 2>&1) &
     extra_pids+=($!)
     realtime_urls+="${realtime_urls:+,}http://127.0.0.1:$port"
-    for _ in $(seq 1 30); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
+    wait_healthy "$port" "$!" "$state/$peer-$node.log"
   done
 fi
 # With a peer, the app host's own two Realtime nodes stay up, idle, and no more are started.
@@ -133,8 +146,7 @@ for replica in $(seq "$first_replica" "$last_replica"); do
     dotnet SocialChat.Realtime.dll >"$state/realtime-$replica.log" 2>&1) &
   extra_pids+=($!)
   realtime_urls+="${realtime_urls:+,}http://127.0.0.1:$port"
-  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
-  curl -sf "http://127.0.0.1:$port/health" >/dev/null || { tail -n 30 "$state/realtime-$replica.log"; exit 1; }
+  wait_healthy "$port" "$!" "$state/realtime-$replica.log"
 done
 
 if [[ -n "$api_from" ]]; then
@@ -145,12 +157,7 @@ if [[ -n "$api_from" ]]; then
   (cd "$api_from" && exec env -i "${api_environment[@]}" ASPNETCORE_URLS="http://127.0.0.1:$api_port" \
     dotnet SocialChat.Api.dll >"$state/api-from.log" 2>&1) &
   extra_pids+=($!)
-  for _ in $(seq 1 3000); do
-    curl -sf "http://127.0.0.1:$api_port/health" >/dev/null && break
-    kill -0 "${extra_pids[-1]}" 2>/dev/null || { tail -n 30 "$state/api-from.log"; exit 1; }
-    sleep 0.02
-  done
-  curl -sf "http://127.0.0.1:$api_port/health" >/dev/null || { echo "the Api from $api_from was not healthy within a minute"; exit 1; }
+  wait_healthy "$api_port" "$!" "$state/api-from.log"
   echo "Api from $api_from: healthy $((($(date +%s%N) - started) / 1000000)) ms after its start"
 fi
 echo "Realtime ($server): $realtime_urls"
