@@ -1,10 +1,9 @@
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
 using SocialChat.Data.Common;
-using SocialChat.Data.Infrastructure;
 using StackExchange.Redis;
 
 namespace SocialChat.Data.Realtime;
@@ -17,7 +16,7 @@ namespace SocialChat.Data.Realtime;
 /// </summary>
 public sealed class PresenceTracker(
     IConnectionMultiplexer redis,
-    IServiceScopeFactory scopeFactory,
+    NpgsqlDataSource database,
     LastSeenWriter lastSeen,
     IHubContext<ChatHub, IChatClient> hub,
     IOptions<PresenceOptions> options,
@@ -114,29 +113,24 @@ public sealed class PresenceTracker(
     }
 
     /// <summary>The users among these whose presence the viewer may see, with their stored lastSeenAt.</summary>
+    /// <remarks>
+    /// The rule lives in the function visible_users (migration VisibleUsersFunction), whose plan PostgreSQL keeps:
+    /// clients subscribe as they connect, so a node restart asks this thousands of times at once (BENCHMARKS.md).
+    /// </remarks>
     public async Task<Dictionary<Guid, DateTime?>> VisibleUsersAsync(Guid viewerId, IReadOnlyCollection<Guid> userIds, CancellationToken cancellationToken)
     {
-        await using var scope = scopeFactory.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
+        await using var query = database.CreateCommand("SELECT id, last_seen_at FROM visible_users($1, $2)");
+        query.Parameters.Add(new NpgsqlParameter { Value = viewerId, NpgsqlDbType = NpgsqlDbType.Uuid });
+        query.Parameters.Add(new NpgsqlParameter { Value = userIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
         var visible = new Dictionary<Guid, DateTime?>();
-        await foreach (var user in VisibleUsersQuery(db, viewerId, [.. userIds]).WithCancellation(cancellationToken))
+        while (await reader.ReadAsync(cancellationToken))
         {
-            visible[user.Id] = user.LastSeenAt;
+            visible[reader.GetGuid(0)] = await reader.IsDBNullAsync(1, cancellationToken) ? null : reader.GetDateTime(1);
         }
 
         return visible;
     }
-
-    // Compiled: clients subscribe as they connect, so a node restart runs thousands of these at once (BENCHMARKS.md).
-    private static readonly Func<SocialDbContext, Guid, Guid[], IAsyncEnumerable<VisibleUser>> VisibleUsersQuery = EF.CompileAsyncQuery(
-        (SocialDbContext db, Guid viewerId, Guid[] userIds) => db.Users.AsNoTracking()
-            .Where(u => userIds.Contains(u.Id) && (u.Id == viewerId
-                || db.Follows.Any(f => f.FollowerId == viewerId && f.FolloweeId == u.Id)
-                || db.ConversationMembers.Any(mine => mine.UserId == viewerId
-                    && db.ConversationMembers.Any(theirs => theirs.ConversationId == mine.ConversationId && theirs.UserId == u.Id))))
-            .Select(u => new VisibleUser(u.Id, u.LastSeenAt)));
-
-    private sealed record VisibleUser(Guid Id, DateTime? LastSeenAt);
 
     /// <summary>A presence write of this node failed (Redis away): the next heartbeat reconciles the node's connections.</summary>
     public void RequestReconcile() => Interlocked.Exchange(ref _reconcileRequested, 1);
