@@ -92,8 +92,8 @@ internal static class ConnectScenario
         var dropped = (await fleet.CollectAsync("disconnected", cancellationToken)).Sum(e => e.Connected);
         var start = cpu.Sample();
         var reconnected = await ConnectAllAsync(fleet, options.Users, cancellationToken, "reconnecting");
-        var reconnectCpu = cpu.Between(start, cpu.Sample(), reconnected.Sum(e => e.Connected));
         var count = reconnected.Sum(e => e.Connected);
+        var reconnectCpu = cpu.Between(start, cpu.Sample(), count);
         var seconds = reconnected.Max(e => e.Seconds);
         var (presence, settled) = options.Server == "signalr" ? await SettledPresenceAsync(seeder, seed, count, cancellationToken) : (null, null);
         return new ReconnectReport(dropped, count, reconnected.Sum(e => e.Failed), seconds, count / Math.Max(seconds, 0.001), MergeErrors(reconnected), reconnectCpu, presence, settled);
