@@ -70,16 +70,8 @@ public sealed class ChatHub(
     }
 
     /// <summary>The conversations whose groups a connection joins; also what a starting node runs once to warm its connect path.</summary>
-    public static async Task<List<Guid>> ConversationIdsOfAsync(SocialDbContext db, Guid userId, CancellationToken cancellationToken)
-    {
-        List<Guid> conversationIds = [];
-        await foreach (var conversationId in ConversationIdsQuery(db, userId).WithCancellation(cancellationToken))
-        {
-            conversationIds.Add(conversationId);
-        }
-
-        return conversationIds;
-    }
+    public static ValueTask<List<Guid>> ConversationIdsOfAsync(SocialDbContext db, Guid userId, CancellationToken cancellationToken) =>
+        ConversationIdsQuery(db, userId).ToListAsync(cancellationToken);
 
     // Compiled: a node restart meets thousands of connects at once, and EF Core's per-call work on a LINQ query
     // (parameter extraction, the query cache's key) costs more than running this one (BENCHMARKS.md).
