@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
-using SocialChat.Data.Messages;
 
 namespace SocialChat.LoadTest.Fleet;
 
@@ -85,6 +84,10 @@ internal sealed class BareHubConnection(Uri realtime, string accessToken, Loopba
         }
     }
 
+    /// <summary>
+    /// Reads the fields of a hub protocol message this client acts on, and skips the rest (a completion's result, other
+    /// invocations' arguments). SignalR's JSON protocol writes an invocation's target before its arguments.
+    /// </summary>
     private void OnRecord(ReadOnlySpan<byte> record)
     {
         if (!_handshake.Task.IsCompleted)
@@ -93,17 +96,54 @@ internal sealed class BareHubConnection(Uri realtime, string accessToken, Loopba
             return;
         }
 
-        var hubMessage = JsonSerializer.Deserialize<HubMessage>(record, WorkerJson.Options)!;
-        switch (hubMessage.Type)
+        var reader = new Utf8JsonReader(record);
+        reader.Read();
+        int type = 0;
+        string? invocationId = null, error = null;
+        var isMessageReceived = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            case InvocationMessage when hubMessage.Target == "MessageReceived":
-                Events.MessageReceived(hubMessage.Arguments![0].Deserialize<MessageResponse>(WorkerJson.Contract)!);
-                break;
+            if (reader.ValueTextEquals("type"u8))
+            {
+                reader.Read();
+                type = reader.GetInt32();
+            }
+            else if (reader.ValueTextEquals("target"u8))
+            {
+                reader.Read();
+                isMessageReceived = reader.ValueTextEquals("MessageReceived"u8);
+            }
+            else if (reader.ValueTextEquals("invocationId"u8))
+            {
+                reader.Read();
+                invocationId = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("error"u8))
+            {
+                reader.Read();
+                error = reader.GetString();
+            }
+            else if (isMessageReceived && reader.ValueTextEquals("arguments"u8))
+            {
+                reader.Read();
+                reader.Read();
+                Events.MessageReceived(Delivery.Read(ref reader));
+                reader.Read();
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        switch (type)
+        {
             case CompletionMessage:
-                Answer(long.Parse(hubMessage.InvocationId!, System.Globalization.CultureInfo.InvariantCulture), hubMessage.Error ?? string.Empty);
+                Answer(long.Parse(invocationId!, System.Globalization.CultureInfo.InvariantCulture), error ?? string.Empty);
                 break;
             case CloseMessage:
-                throw new InvalidOperationException($"Closed by the server: {hubMessage.Error}");
+                throw new InvalidOperationException($"Closed by the server: {error}");
         }
     }
 
@@ -136,7 +176,4 @@ internal sealed class BareHubConnection(Uri realtime, string accessToken, Loopba
             _ = connection.SendKeepAliveAsync(Ping);
         }
     }
-
-    /// <summary>The fields of a hub protocol message this client reads; the rest (a completion's result) it skips.</summary>
-    private sealed record HubMessage(int Type, string? InvocationId, string? Target, JsonElement[]? Arguments, string? Error);
 }

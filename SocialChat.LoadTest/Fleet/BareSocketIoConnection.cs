@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using SocialChat.Data.Messages;
 
 namespace SocialChat.LoadTest.Fleet;
 
@@ -51,10 +50,13 @@ internal sealed class BareSocketIoConnection(Uri peer, string accessToken, Loopb
                 _accepted.TrySetException(new InvalidOperationException($"Socket.IO connect refused: {Encoding.UTF8.GetString(refusal)}"));
                 break;
             case [(byte)'4', (byte)'2', .. var eventPacket]:
-                var eventArguments = JsonSerializer.Deserialize<JsonElement[]>(eventPacket)!;
-                if (eventArguments[0].GetString() == "MessageReceived")
+                var reader = new Utf8JsonReader(eventPacket);
+                reader.Read();
+                reader.Read();
+                if (reader.ValueTextEquals("MessageReceived"u8))
                 {
-                    Events.MessageReceived(eventArguments[1].Deserialize<MessageResponse>(WorkerJson.Contract)!);
+                    reader.Read();
+                    Events.MessageReceived(Delivery.Read(ref reader));
                 }
 
                 break;

@@ -19,4 +19,4 @@ internal interface IChatConnection : IAsyncDisposable
 }
 
 /// <summary>What a connection tells its owner: a message arrived, or the connection closed without being asked to.</summary>
-internal sealed record ChatConnectionEvents(Action<MessageResponse> MessageReceived, Action Closed);
+internal sealed record ChatConnectionEvents(Action<Delivery> MessageReceived, Action Closed);

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Buffers.Text;
 using System.Globalization;
 
 namespace SocialChat.LoadTest.Fleet;
@@ -9,28 +9,21 @@ namespace SocialChat.LoadTest.Fleet;
 /// </summary>
 internal static class MessageBody
 {
-    private const string Prefix = "lt ";
+    public static string Create(int step, long sentTimestamp) => string.Create(CultureInfo.InvariantCulture, $"lt {step} {sentTimestamp}");
 
-    public static string Create(int step, long sentTimestamp) => string.Create(CultureInfo.InvariantCulture, $"{Prefix}{step} {sentTimestamp}");
-
-    public static bool TryRead(string? body, out int step, out TimeSpan latency)
+    /// <summary>The step and send time of a load message's body (UTF-8); (0, 0) for any other body.</summary>
+    public static (int Step, long SentTimestamp) Read(ReadOnlySpan<byte> body)
     {
-        step = 0;
-        latency = TimeSpan.Zero;
-        if (body is null || !body.StartsWith(Prefix, StringComparison.Ordinal))
+        if (!body.StartsWith("lt "u8)
+            || !Utf8Parser.TryParse(body[3..], out int step, out var stepLength)
+            || body.Length < 3 + stepLength + 2
+            || body[3 + stepLength] != (byte)' '
+            || !Utf8Parser.TryParse(body[(4 + stepLength)..], out long sent, out var sentLength)
+            || 4 + stepLength + sentLength != body.Length)
         {
-            return false;
+            return (0, 0);
         }
 
-        var parts = body[Prefix.Length..].Split(' ');
-        if (parts.Length != 2
-            || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out step)
-            || !long.TryParse(parts[1], CultureInfo.InvariantCulture, out var sent))
-        {
-            return false;
-        }
-
-        latency = Stopwatch.GetElapsedTime(sent);
-        return true;
+        return (step, sent);
     }
 }

@@ -33,7 +33,7 @@ internal sealed class SignalRChatConnection : IChatConnection
 
         _connection = builder.Build();
         _connection.ServerTimeout = plan.ServerTimeout;
-        _connection.On<MessageResponse>("MessageReceived", events.MessageReceived);
+        _connection.On<MessageResponse>("MessageReceived", message => events.MessageReceived(Delivery.From(message)));
         _connection.Closed += _ =>
         {
             events.Closed();

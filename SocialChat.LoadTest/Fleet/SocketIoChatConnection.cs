@@ -25,7 +25,7 @@ internal sealed class SocketIoChatConnection : IChatConnection
             Auth = new Dictionary<string, string> { ["access_token"] = accessToken },
         });
         // Payloads are read with the contract's options here: the library's serializer changes the options it is given.
-        _client.On("MessageReceived", response => events.MessageReceived(response.GetValue(0).Deserialize<MessageResponse>(WorkerJson.Contract)!));
+        _client.On("MessageReceived", response => events.MessageReceived(Delivery.From(response.GetValue(0).Deserialize<MessageResponse>(WorkerJson.Contract)!)));
         _client.OnConnected += (_, _) => _accepted.TrySetResult();
         _client.OnError += (_, error) => _accepted.TrySetException(new InvalidOperationException($"Socket.IO connect refused: {error}"));
         _client.OnDisconnected += (_, _) => events.Closed();

@@ -224,19 +224,19 @@ internal sealed class Worker : IAsyncDisposable
         }
     }
 
-    private void OnMessageReceived(Client client, MessageResponse message)
+    private void OnMessageReceived(Client client, Delivery delivery)
     {
-        var received = client.Received(message.ConversationId);
+        var received = client.Received(delivery.ConversationId);
         lock (received)
         {
-            received.Add(message.Seq);
+            received.Add(delivery.Seq);
         }
 
-        if (MessageBody.TryRead(message.Body, out var step, out var latency))
+        if (delivery.IsLoadMessage)
         {
-            var counter = _steps.GetOrAdd(step, _ => new StepCounter());
+            var counter = _steps.GetOrAdd(delivery.Step, _ => new StepCounter());
             Interlocked.Increment(ref counter.Count);
-            counter.Latency.Record((long)latency.TotalMicroseconds);
+            counter.Latency.Record((long)Stopwatch.GetElapsedTime(delivery.SentTimestamp).TotalMicroseconds);
             counter.EachSecond.AddOrUpdate(Stopwatch.GetTimestamp() / Stopwatch.Frequency, 1, (_, n) => n + 1);
         }
     }
