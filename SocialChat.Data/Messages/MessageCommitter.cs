@@ -22,10 +22,14 @@ public sealed record NewMessage(Guid ConversationId, Guid SenderId, Guid ClientM
 /// </summary>
 public sealed partial class MessageCommitter : IAsyncDisposable
 {
+    /// <summary>Below this many sends a batch waits for more while sends arrive steadily (<see cref="MessageCommitOptions.CommitLinger"/>).</summary>
+    private const int SmallBatch = 4;
+
     private readonly Channel<PendingSend>[] queues;
     private readonly NpgsqlDataSource dataSource;
     private readonly ILogger<MessageCommitter> logger;
     private readonly int maxBatchSize;
+    private readonly TimeSpan commitLinger;
     private readonly Task[] committers;
 
     // The data source, not a DbContext: this singleton outlives every request scope and its committers run at the
@@ -36,6 +40,7 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         this.dataSource = dataSource;
         this.logger = logger;
         maxBatchSize = options.Value.MaxBatchSize;
+        commitLinger = options.Value.CommitLinger;
         queues = [.. Enumerable.Range(0, options.Value.Committers).Select(_ => Channel.CreateUnbounded<PendingSend>(new UnboundedChannelOptions { SingleReader = true }))];
         // The first send's request creates this singleton: without SuppressFlow the committers would carry its
         // Activity and log scope for the life of the process.
@@ -79,27 +84,38 @@ public sealed partial class MessageCommitter : IAsyncDisposable
     private async Task CommitWaitingAsync(ChannelReader<PendingSend> queue)
     {
         var batch = new List<PendingSend>(maxBatchSize);
+        var lastCommitEnded = 0L;
         while (await queue.WaitToReadAsync())
         {
-            while (batch.Count < maxBatchSize && queue.TryRead(out var pending))
+            var firstTaken = Stopwatch.GetTimestamp();
+            Take(queue, batch);
+            // Sends arriving steadily, but too few to share a commit: a moment's wait gives them company (CommitLinger).
+            if (Stopwatch.GetElapsedTime(lastCommitEnded, firstTaken) < commitLinger)
             {
-                // A caller that gave up before its commit began is not stored: it sees a failure, and its retry
-                // with the same clientMessageId stores the message then.
-                if (pending.CallerToken.IsCancellationRequested)
+                while (batch.Count < SmallBatch && Stopwatch.GetElapsedTime(firstTaken) < commitLinger)
                 {
-                    pending.Completion.TrySetCanceled(pending.CallerToken);
-                }
-                else
-                {
-                    batch.Add(pending);
+                    await Task.Delay(1);
+                    Take(queue, batch);
                 }
             }
 
+            // A caller that gave up before its commit began is not stored: it sees a failure, and its retry with the
+            // same clientMessageId stores the message then.
+            batch.RemoveAll(pending => pending.CallerToken.IsCancellationRequested && pending.Completion.TrySetCanceled(pending.CallerToken));
             if (batch.Count > 0)
             {
                 await CommitAsync(batch);
                 batch.Clear();
+                lastCommitEnded = Stopwatch.GetTimestamp();
             }
+        }
+    }
+
+    private void Take(ChannelReader<PendingSend> queue, List<PendingSend> batch)
+    {
+        while (batch.Count < maxBatchSize && queue.TryRead(out var pending))
+        {
+            batch.Add(pending);
         }
     }
 

@@ -1,5 +1,9 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using SocialChat.Data.Common;
+using SocialChat.Data.Messages;
 using SocialChat.Tests.Hosting;
 
 namespace SocialChat.Tests.Messages;
@@ -78,5 +82,38 @@ public sealed class GroupedCommitTests(SocialChatAppFixture fixture)
         Assert.Equal(0, (await Chat.GetAsync(bob, group.Id)).UnreadCount);
         Assert.Equal(2, (await Chat.GetAsync(alice, group.Id)).UnreadCount);
         Assert.Equal(0, (await Chat.GetAsync(alice, direct.Id)).LastSeq);
+    }
+
+    /// <summary>
+    /// Sends that come one at a time while commits run (here every 10 ms, after a first send's commit) are held for
+    /// company: with a linger they share one commit, without one each has its own. The sends of one commit share its
+    /// createdAt, so the distinct createdAts count the commits. The linger is long here so that a busy machine cannot
+    /// split the batch.
+    /// </summary>
+    [Theory]
+    [InlineData(100, true)]
+    [InlineData(0, false)]
+    public async Task Sends_that_trickle_in_share_a_commit_when_the_committer_lingers(int lingerMs, bool shareOne)
+    {
+        var alice = await TestUser.RegisterAsync(fixture);
+        var bob = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(alice, bob);
+        await using var dataSource = NpgsqlDataSource.Create((await fixture.GetConnectionStringAsync("socialdb"))!);
+        await using var committer = new MessageCommitter(
+            dataSource, Options.Create(new MessageCommitOptions { CommitLinger = TimeSpan.FromMilliseconds(lingerMs) }), NullLogger<MessageCommitter>.Instance);
+        NewMessage Send(string body) => new(group.Id, alice.Id, Guid.NewGuid(), body, null);
+
+        Assert.True((await committer.StoreAsync(Send("first"), TestContext.Current.CancellationToken)).IsSuccess);
+        var trickle = new List<Task<Result<SentMessage>>>();
+        foreach (var body in new[] { "second", "third", "fourth" })
+        {
+            trickle.Add(committer.StoreAsync(Send(body), TestContext.Current.CancellationToken));
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        var stored = (await Task.WhenAll(trickle)).Select(result => result.Value!.Message).ToArray();
+        Assert.Equal([2L, 3L, 4L], stored.Select(m => m.Seq));
+        Assert.Equal(shareOne, stored.Select(m => m.CreatedAt).Distinct().Count() == 1);
+        Assert.Equal(["first", "second", "third", "fourth"], (await Chat.CatchUpAsync(bob, group.Id, after: 0)).OrderBy(m => m.Seq).Select(m => m.Body));
     }
 }
