@@ -90,11 +90,13 @@ public sealed partial class MessageCommitter : IAsyncDisposable
             var firstTaken = Stopwatch.GetTimestamp();
             Take(queue, batch);
             // Sends arriving steadily, but too few to share a commit: a moment's wait gives them company (CommitLinger).
-            if (Stopwatch.GetElapsedTime(lastCommitEnded, firstTaken) < commitLinger)
+            // It ends as soon as enough are waiting, so callers that send again at once (a busy client) do not wait.
+            if (batch.Count < SmallBatch && Stopwatch.GetElapsedTime(lastCommitEnded, firstTaken) < commitLinger)
             {
-                while (batch.Count < SmallBatch && Stopwatch.GetElapsedTime(firstTaken) < commitLinger)
+                using var linger = new CancellationTokenSource(commitLinger);
+                while (batch.Count < SmallBatch && !linger.IsCancellationRequested)
                 {
-                    await Task.Delay(1);
+                    await ((Task)queue.WaitToReadAsync(linger.Token).AsTask()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     Take(queue, batch);
                 }
             }
