@@ -87,16 +87,21 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         var lastCommitEnded = 0L;
         while (await queue.WaitToReadAsync())
         {
-            var firstTaken = Stopwatch.GetTimestamp();
             Take(queue, batch);
             // Sends arriving steadily, but too few to share a commit: a moment's wait gives them company (CommitLinger).
             // It ends as soon as enough are waiting, so callers that send again at once (a busy client) do not wait.
-            if (batch.Count < SmallBatch && Stopwatch.GetElapsedTime(lastCommitEnded, firstTaken) < commitLinger)
+            if (batch.Count < SmallBatch && Stopwatch.GetElapsedTime(lastCommitEnded) < commitLinger)
             {
                 using var linger = new CancellationTokenSource(commitLinger);
-                while (batch.Count < SmallBatch && !linger.IsCancellationRequested)
+                while (batch.Count < SmallBatch)
                 {
-                    await ((Task)queue.WaitToReadAsync(linger.Token).AsTask()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    var more = queue.WaitToReadAsync(linger.Token).AsTask();
+                    await ((Task)more).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    if (!more.IsCompletedSuccessfully || !more.Result)
+                    {
+                        break; // the linger is over, or the process is stopping
+                    }
+
                     Take(queue, batch);
                 }
             }
