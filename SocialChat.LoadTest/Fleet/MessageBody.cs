@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Globalization;
+using System.Text;
 
 namespace SocialChat.LoadTest.Fleet;
 
@@ -9,17 +10,23 @@ namespace SocialChat.LoadTest.Fleet;
 /// </summary>
 internal static class MessageBody
 {
-    public static string Create(int step, long sentTimestamp) => string.Create(CultureInfo.InvariantCulture, $"lt {step} {sentTimestamp}");
+    private const string Prefix = "lt ";
+
+    public static string Create(int step, long sentTimestamp) => string.Create(CultureInfo.InvariantCulture, $"{Prefix}{step} {sentTimestamp}");
 
     /// <summary>The step and send time of a load message's body (UTF-8); (0, 0) for any other body.</summary>
     public static (int Step, long SentTimestamp) Read(ReadOnlySpan<byte> body)
     {
-        if (!body.StartsWith("lt "u8)
-            || !Utf8Parser.TryParse(body[3..], out int step, out var stepLength)
-            || body.Length < 3 + stepLength + 2
-            || body[3 + stepLength] != (byte)' '
-            || !Utf8Parser.TryParse(body[(4 + stepLength)..], out long sent, out var sentLength)
-            || 4 + stepLength + sentLength != body.Length)
+        if (body.Length < Prefix.Length || !Ascii.Equals(body[..Prefix.Length], Prefix))
+        {
+            return (0, 0);
+        }
+
+        var fields = body[Prefix.Length..];
+        var space = fields.IndexOf((byte)' ');
+        if (space < 0
+            || !Utf8Parser.TryParse(fields[..space], out int step, out var stepLength) || stepLength != space
+            || !Utf8Parser.TryParse(fields[(space + 1)..], out long sent, out var sentLength) || sentLength != fields.Length - space - 1)
         {
             return (0, 0);
         }
