@@ -12,9 +12,14 @@ namespace SocialChat.LoadTest.Reporting;
 /// Api, the database (what listens on --postgres's port, with its children: PostgreSQL's backends), Redis, and the load
 /// tool itself (coordinator and workers). Where they share the machine's cores, CPU per operation (a message, a request)
 /// is what compares two builds or two servers: latency near the knee varies several times over between runs of one build.
+/// Beside them, what the host took: the machine's steal time, since a window the hypervisor gave to another machine
+/// is one in which every process here stood still.
 /// </summary>
 internal sealed class ProcessCpu
 {
+    /// <summary>The role that is no process of this machine: its virtual CPUs' steal time.</summary>
+    public const string StolenByTheHost = "stolen by the host";
+
     private const int DefaultRedisPort = 6379;
 
     private readonly IReadOnlyList<(string Role, Func<IEnumerable<int>> Processes)> _roles;
@@ -44,34 +49,41 @@ internal sealed class ProcessCpu
 
     public CpuSample Sample() => new(
         Stopwatch.GetTimestamp(),
+        LocalProcesses.StolenTime(),
         _roles.ToDictionary(
             r => r.Role,
             r => r.Processes().Distinct().Select(pid => (pid, Cpu: LocalProcesses.CpuTime(pid))).Where(p => p.Cpu is not null).ToDictionary(p => p.pid, p => p.Cpu!.Value)));
 
     /// <summary>
     /// Cores each role used between two samples, and its CPU per operation when there were operations. A process that
-    /// started in between counts whole; one that ended in between is lost (its time is gone with it).
+    /// started in between counts whole; one that ended in between is lost (its time is gone with it). Last, the cores
+    /// stolen by the host in the window (<see cref="StolenByTheHost"/>, no processes, no CPU per operation).
     /// </summary>
     public IReadOnlyList<RoleCpu> Between(CpuSample start, CpuSample end, long operations)
     {
         var seconds = Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp).TotalSeconds;
-        return [.. _roles.Select(r =>
-        {
-            var before = start.CpuByRole[r.Role];
-            var used = end.CpuByRole[r.Role].Sum(p => (p.Value - before.GetValueOrDefault(p.Key)).TotalMilliseconds);
-            return new RoleCpu(r.Role, end.CpuByRole[r.Role].Count, used / 1000 / seconds, operations > 0 ? used / operations : null);
-        })];
+        return [
+            .. _roles.Select(r =>
+            {
+                var before = start.CpuByRole[r.Role];
+                var used = end.CpuByRole[r.Role].Sum(p => (p.Value - before.GetValueOrDefault(p.Key)).TotalMilliseconds);
+                return new RoleCpu(r.Role, end.CpuByRole[r.Role].Count, used / 1000 / seconds, operations > 0 ? used / operations : null);
+            }),
+            new RoleCpu(StolenByTheHost, 0, (end.Stolen - start.Stolen).TotalSeconds / seconds, null),
+        ];
     }
 
-    /// <summary>"server ×2 0.74 cores (1.06 ms/msg) · database ×12 0.49 cores (0.69 ms/msg) · …", for the report's table.</summary>
+    /// <summary>"server ×2 0.74 cores (1.06 ms/msg) · database ×12 0.49 cores (0.69 ms/msg) · … · stolen by the host 0.03 cores", for the report's table.</summary>
     public static string Format(IReadOnlyList<RoleCpu> cpu, string operation = "msg") => string.Join(" · ", cpu.Where(r => r.Processes > 0).Select(r =>
-        FormattableString.Invariant($"{r.Role} ×{r.Processes} {r.Cores:F2} cores") + (r.MsPerOperation is { } ms ? FormattableString.Invariant($" ({ms:F2} ms/{operation})") : "")));
+        FormattableString.Invariant($"{r.Role} ×{r.Processes} {r.Cores:F2} cores") + (r.MsPerOperation is { } ms ? FormattableString.Invariant($" ({ms:F2} ms/{operation})") : ""))
+        .Concat(cpu.Where(r => r.Role == StolenByTheHost).Select(r => FormattableString.Invariant($"{r.Role} {r.Cores:F2} cores"))));
 }
 
-internal sealed record CpuSample(long Timestamp, IReadOnlyDictionary<string, Dictionary<int, TimeSpan>> CpuByRole);
+internal sealed record CpuSample(long Timestamp, TimeSpan Stolen, IReadOnlyDictionary<string, Dictionary<int, TimeSpan>> CpuByRole);
 
 /// <summary>
-/// Processes: how many the role had at the end of the window. MsPerOperation: CPU milliseconds per operation in the
-/// window: a message sent (chat, and commit's sends), a request (api), an INSERT (commit's single-row INSERTs).
+/// Processes: how many the role had at the end of the window (none for <see cref="ProcessCpu.StolenByTheHost"/>).
+/// MsPerOperation: CPU milliseconds per operation in the window: a message sent (chat, and commit's sends), a request
+/// (api), an INSERT (commit's single-row INSERTs).
 /// </summary>
 internal sealed record RoleCpu(string Role, int Processes, double Cores, double? MsPerOperation);

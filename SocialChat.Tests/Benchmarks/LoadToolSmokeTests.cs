@@ -99,6 +99,8 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         Assert.Equal(3, cpu["load tool"].Processes);
         Assert.True(cpu["server"].MsPerOperation > 0 && cpu["load tool"].MsPerOperation > 0, output);
         Assert.True(cpu["database"].Processes > 1 && cpu["redis"].Processes == 1, output);
+        // And beside them what the host took from this machine's cores meanwhile.
+        Assert.InRange(cpu[ProcessCpu.StolenByTheHost].Cores, 0, Environment.ProcessorCount);
     }
 
     [Fact]
