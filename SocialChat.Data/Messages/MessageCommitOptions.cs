@@ -5,8 +5,8 @@ namespace SocialChat.Data.Messages;
 /// <summary>
 /// How <see cref="MessageCommitter"/> groups sends: the conversations are shared out among Committers (by id), and
 /// each committer takes whatever sends to its conversations are waiting, up to MaxBatchSize, and stores them in one
-/// transaction. A send after a quiet spell is committed at once; sends group while the committer's previous transaction
-/// is in flight, and while they keep coming a small batch waits up to CommitLinger for more.
+/// transaction. Sends group while the committer's previous transaction is in flight, and while they come more often
+/// than CommitLinger a small batch waits up to CommitLinger for more; a send after a quiet spell is committed at once.
 /// </summary>
 public sealed class MessageCommitOptions
 {
@@ -27,10 +27,11 @@ public sealed class MessageCommitOptions
     public int Committers { get; set; } = 1;
 
     /// <summary>
-    /// How long a committer may hold a small batch (fewer than 4 sends) for more, while sends arrive steadily (its last
-    /// commit ended less than this ago). A commit costs PostgreSQL far more than one more send in it, so sends that
-    /// trickle in one per commit spend the database's CPU on commits (BENCHMARKS.md). After a quiet spell, a send is
-    /// committed at once; zero turns the wait off.
+    /// How long a committer may hold a small batch (fewer than 4 sends) for more, while its sends arrive more often than
+    /// this (their gap, smoothed over the last several). A commit costs PostgreSQL far more than one more send in it, so
+    /// sends that trickle in one per commit spend the database's CPU on commits (BENCHMARKS.md); but sends further apart
+    /// than this would wait for company that does not come in time, so they, and a send after a quiet spell, are
+    /// committed at once. Zero turns the wait off.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:00.100")]
     public TimeSpan CommitLinger { get; set; } = TimeSpan.FromMilliseconds(5);

@@ -84,13 +84,15 @@ public sealed partial class MessageCommitter : IAsyncDisposable
     private async Task CommitWaitingAsync(ChannelReader<PendingSend> queue)
     {
         var batch = new List<PendingSend>(maxBatchSize);
-        var lastCommitEnded = 0L;
+        var arrivals = new SendArrivals();
         while (await queue.WaitToReadAsync())
         {
-            Take(queue, batch);
-            // Sends arriving steadily, but too few to share a commit: a moment's wait gives them company (CommitLinger).
-            // It ends as soon as enough are waiting, so callers that send again at once (a busy client) do not wait.
-            if (batch.Count < SmallBatch && Stopwatch.GetElapsedTime(lastCommitEnded) < commitLinger)
+            Take(queue, batch, arrivals);
+            // Too few to share a commit, but more expected within CommitLinger: a moment's wait gives them company. It
+            // ends as soon as enough are waiting, so callers that send again at once (a busy client) do not wait; and
+            // sends further apart than the linger (a quiet spell, a light load) are not held for company that would
+            // not come in time.
+            if (batch.Count < SmallBatch && arrivals.MeanGap < commitLinger)
             {
                 using var linger = new CancellationTokenSource(commitLinger);
                 while (batch.Count < SmallBatch)
@@ -102,7 +104,7 @@ public sealed partial class MessageCommitter : IAsyncDisposable
                         break; // the linger is over, or the process is stopping
                     }
 
-                    Take(queue, batch);
+                    Take(queue, batch, arrivals);
                 }
             }
 
@@ -113,17 +115,19 @@ public sealed partial class MessageCommitter : IAsyncDisposable
             {
                 await CommitAsync(batch);
                 batch.Clear();
-                lastCommitEnded = Stopwatch.GetTimestamp();
             }
         }
     }
 
-    private void Take(ChannelReader<PendingSend> queue, List<PendingSend> batch)
+    private void Take(ChannelReader<PendingSend> queue, List<PendingSend> batch, SendArrivals arrivals)
     {
+        var before = batch.Count;
         while (batch.Count < maxBatchSize && queue.TryRead(out var pending))
         {
             batch.Add(pending);
         }
+
+        arrivals.Took(batch.Count - before);
     }
 
     private async Task CommitAsync(IReadOnlyList<PendingSend> batch)
@@ -240,6 +244,35 @@ public sealed partial class MessageCommitter : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A commit of {Count} sends was refused; storing them one at a time")]
     private partial void LogBatchRefused(Exception exception, int count);
+
+    /// <summary>
+    /// How often sends reach one committer: the gap between them, smoothed over the last several takes (a quarter of each
+    /// new one), so that one quick send after slow ones does not count as a steady flow. Unknown (the longest) until two
+    /// takes have been seen.
+    /// </summary>
+    private sealed class SendArrivals
+    {
+        private long lastTaken;
+
+        public TimeSpan MeanGap { get; private set; } = TimeSpan.MaxValue;
+
+        public void Took(int count)
+        {
+            if (count == 0)
+            {
+                return;
+            }
+
+            var now = Stopwatch.GetTimestamp();
+            if (lastTaken != 0)
+            {
+                var gap = Stopwatch.GetElapsedTime(lastTaken, now) / count;
+                MeanGap = MeanGap == TimeSpan.MaxValue ? gap : MeanGap + ((gap - MeanGap) / 4);
+            }
+
+            lastTaken = now;
+        }
+    }
 
     private sealed record PendingSend(NewMessage Message, ActivityContext? Caller, CancellationToken CallerToken)
     {
