@@ -7,7 +7,7 @@
 # state in .state-bench/, emptied first unless BENCH_STATE_DIR names a state folder to keep); with --replicas N > 2 this script starts Realtime replicas 2…N-1 itself, with the
 # same environment as replica 0 on ports of their own. With --peer socketio the load goes to the Node.js + Socket.IO
 # peer (benchmarks/peer-socketio) instead: N peer processes (2 by default) with replica 0's database, Redis and
-# signing key, each on a port of its own; the app host still provides PostgreSQL, Redis, migrations and the Api (seeding
+# signing key, each on a port of its own (node's own flags from PEER_NODE_ARGS, e.g. --trace-gc); the app host still provides PostgreSQL, Redis, migrations and the Api (seeding
 # checks, catch-up reads). With --peer signalr-floor the connections go to benchmarks/signalr-floor instead: SignalR with
 # nothing of SocialChat's on it, plus the stock layers --floor-layers names (connect only). With --api-from DIR the load
 # goes to one more Api, started from the publish folder DIR (e.g. deploy.sh --publish-only's api/) with the app host's
@@ -119,7 +119,7 @@ start_peer_node() {
   local port=$1
   if [[ "$peer" == socketio ]]; then
     cd "$peer_dir" && exec env -i PATH="$PATH" PORT="$port" ConnectionStrings__socialdb="$(env_of ConnectionStrings__socialdb)" \
-      ConnectionStrings__cache="$(env_of ConnectionStrings__cache)" Jwt__SigningKey="$(env_of Jwt__SigningKey)" node server.js
+      ConnectionStrings__cache="$(env_of ConnectionStrings__cache)" Jwt__SigningKey="$(env_of Jwt__SigningKey)" node ${PEER_NODE_ARGS:-} server.js
   else
     cd benchmarks/signalr-floor && exec env -i PATH="$PATH" HOME="$HOME" ASPNETCORE_URLS="http://127.0.0.1:$port" Layers="$floor_layers" \
       ConnectionStrings__cache="$(env_of ConnectionStrings__cache)" Jwt__SigningKey="$(env_of Jwt__SigningKey)" dotnet bin/Release/net10.0/SignalRFloor.dll
