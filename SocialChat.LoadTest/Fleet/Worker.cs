@@ -30,6 +30,7 @@ internal sealed class Worker : IAsyncDisposable
     private readonly SessionTokens _tokens;
     private readonly ConcurrentDictionary<int, StepCounter> _steps = new();
     private readonly Lock _output = new();
+    private readonly GcPauses _gcPauses = new();
     private int _dropped;
 
     private Worker(WorkerPlan plan)
@@ -125,6 +126,7 @@ internal sealed class Worker : IAsyncDisposable
         var errors = new ConcurrentDictionary<string, int>();
         long acked = 0, expected = 0;
         var pending = new List<Task>();
+        _gcPauses.Take();
         var stopwatch = Stopwatch.StartNew();
         for (long issued = 0; issued < total;)
         {
@@ -156,7 +158,7 @@ internal sealed class Worker : IAsyncDisposable
 
         await Task.WhenAll(pending);
         Emit(new WorkerEvent("sent", _plan.Index, Step: command.Step, Sent: total, Acked: acked, ExpectedDeliveries: expected,
-            AckLatency: ackLatency, Seconds: stopwatch.Elapsed.TotalSeconds, Errors: new(errors)));
+            AckLatency: ackLatency, Seconds: stopwatch.Elapsed.TotalSeconds, Errors: new(errors), Gc: _gcPauses.Take()));
     }
 
     private void ReportReceived() =>
@@ -267,6 +269,7 @@ internal sealed class Worker : IAsyncDisposable
         }
 
         _api.Dispose();
+        _gcPauses.Dispose();
     }
 
     private sealed class StepCounter

@@ -29,7 +29,7 @@ internal sealed record WorkerUser(int Index, Guid Id, Guid SessionId, IReadOnlyL
 /// <summary>Coordinator → worker, one JSON line on stdin each. Kinds: connect, disconnect, send, report, catchup, stop.</summary>
 internal sealed record WorkerCommand(string Kind, int Step = 0, double Rate = 0, double Seconds = 0, string Via = "hub", Dictionary<Guid, long>? LastSeqs = null);
 
-/// <summary>Worker → coordinator, one JSON line on stdout each. Kinds: progress, connected, disconnected, sent, received, caughtup, failed.</summary>
+/// <summary>Worker → coordinator, one JSON line on stdout each. Kinds: progress, connected, disconnected, sent (with the worker's GC pauses while sending), received, caughtup, failed.</summary>
 internal sealed record WorkerEvent(
     string Kind,
     int Worker,
@@ -46,7 +46,8 @@ internal sealed record WorkerEvent(
     Dictionary<int, StepDeliveries>? Deliveries = null,
     long Delivered = 0,
     long CaughtUp = 0,
-    long Missing = 0);
+    long Missing = 0,
+    LoadToolGc? Gc = null);
 
 /// <summary>What the worker's connections received of one step's messages; EachSecond by monotonic second.</summary>
 internal sealed record StepDeliveries(long Count, LatencyHistogram Latency, Dictionary<long, long> EachSecond);

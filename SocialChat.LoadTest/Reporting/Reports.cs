@@ -52,7 +52,8 @@ internal sealed record StepReport(
     Dictionary<string, int> Errors,
     IReadOnlyList<LatencyBucket> LatencyDistribution,
     IReadOnlyList<long> DeliveriesEachSecond,
-    IReadOnlyList<RoleCpu> Cpu);
+    IReadOnlyList<RoleCpu> Cpu,
+    LoadToolGc LoadToolGc);
 
 internal sealed record ChatReport(
     int Users,

@@ -98,6 +98,7 @@ internal static class ChatScenario
         {
             rows.Add(($"step {s.Step}: {s.Rate:N0} msg/s × {s.Seconds:F0} s", $"{s.DeliveriesPerSecond:N0} deliveries/s, {ReportWriter.Format(s.Latency)}"));
             rows.Add(($"step {s.Step}: CPU", ProcessCpu.Format(s.Cpu)));
+            rows.Add(($"step {s.Step}: load tool GC", s.LoadToolGc));
         }
 
         if (options.Ramp)
@@ -166,6 +167,7 @@ internal static class ChatScenario
         var seconds = sent.Max(e => e.Seconds);
         return new StepReport(step, rate, seconds, sent.Sum(e => e.Sent), sent.Sum(e => e.Acked), expected, delivered,
             delivered / Math.Max(seconds, 0.001), latency.Summary(), ackLatency.Summary(), ConnectScenario.MergeErrors(sent),
-            latency.Distribution(), deliveriesEachSecond, cpu.Between(cpuAtStart, cpuAtEnd, sent.Sum(e => e.Sent)));
+            latency.Distribution(), deliveriesEachSecond, cpu.Between(cpuAtStart, cpuAtEnd, sent.Sum(e => e.Sent)),
+            LoadToolGc.Combine(sent.Select(e => e.Gc!)));
     }
 }

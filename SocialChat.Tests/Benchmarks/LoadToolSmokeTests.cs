@@ -101,6 +101,9 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         Assert.True(cpu["database"].Processes > 1 && cpu["redis"].Processes == 1, output);
         // And beside them what the host took from this machine's cores meanwhile.
         Assert.InRange(cpu[ProcessCpu.StolenByTheHost].Cores, 0, Environment.ProcessorCount);
+        // And the workers' own GC pauses while sending, which would read as the server's latency.
+        Assert.NotNull(step.LoadToolGc);
+        Assert.True(step.LoadToolGc.PausedMs >= 0 && step.LoadToolGc.LongestPauseMs >= 0, output);
     }
 
     [Fact]
