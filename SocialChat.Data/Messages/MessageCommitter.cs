@@ -162,10 +162,10 @@ public sealed partial class MessageCommitter : IAsyncDisposable
     }
 
     /// <summary>
-    /// One round trip: send_messages (migration SendMessagesFunction) locks the conversations, checks and numbers the
-    /// sends under those locks, stores the new messages and answers a row per send; the COMMIT follows in the same
-    /// batch. The answers are final only once the COMMIT's result is read, so the whole reader is read before any
-    /// caller hears of them.
+    /// One round trip: send_messages (migrations SendMessagesFunction, SendMessagesUpdatesInBulk) locks the
+    /// conversations, checks and numbers the sends under those locks, stores the new messages and answers a row per
+    /// send; the COMMIT follows in the same batch. The answers are final only once the COMMIT's result is read, so the
+    /// whole reader is read before any caller hears of them.
     /// </summary>
     private async Task<Result<SentMessage>[]> StoreInOneTransactionAsync(IReadOnlyList<PendingSend> batch)
     {
