@@ -29,7 +29,10 @@ internal sealed record WorkerUser(int Index, Guid Id, Guid SessionId, IReadOnlyL
 /// <summary>Coordinator → worker, one JSON line on stdin each. Kinds: connect, disconnect, send, report, catchup, stop.</summary>
 internal sealed record WorkerCommand(string Kind, int Step = 0, double Rate = 0, double Seconds = 0, string Via = "hub", Dictionary<Guid, long>? LastSeqs = null);
 
-/// <summary>Worker → coordinator, one JSON line on stdout each. Kinds: progress, connected, disconnected, sent (with the worker's GC pauses while sending), received, caughtup, failed.</summary>
+/// <summary>
+/// Worker → coordinator, one JSON line on stdout each. Kinds: progress, connected, disconnected, sent (with the
+/// worker's GC pauses while sending), received, caughtup, failed.
+/// </summary>
 internal sealed record WorkerEvent(
     string Kind,
     int Worker,
