@@ -166,7 +166,7 @@ fi
 # instrumented after 30 calls, optimized after 30 more: mid-ramp, a stall for whichever server is measured
 # (BENCHMARKS.md). Enough calls now, apart from the startup's own compiling, do it before the scenario.
 warm_health() {
-  for round in 1 2 3; do
+  for _ in 1 2 3; do
     for _ in $(seq 1 80); do curl -sf "http://127.0.0.1:$1/health" >/dev/null; done
     sleep 2
   done
