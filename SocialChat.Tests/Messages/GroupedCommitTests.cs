@@ -26,40 +26,19 @@ public sealed class GroupedCommitTests(SocialChatAppFixture fixture)
         var direct = await Chat.OpenDirectAsync(alice, blocker);
         await blocker.Client.PostAsync($"/api/v1/users/{alice.Id}/block", null);
         Guid first = Guid.NewGuid(), early = Guid.NewGuid(), answer = Guid.NewGuid(), outsider = Guid.NewGuid(), blocked = Guid.NewGuid();
-        (Guid Conversation, TestUser Sender, Guid ClientMessageId, string Body, long? ReplyTo)[] sends =
+        Send[] sends =
         [
-            (group.Id, alice, first, "one", null),
-            (group.Id, bob, early, "a reply to what is not sent yet", 2),
-            (group.Id, alice, first, "one", null),
-            (group.Id, bob, answer, "a reply to the first", 1),
-            (group.Id, stranger, outsider, "not a member", null),
-            (group.Id, bob, early, "a reply to the answer", 2),
-            (direct.Id, alice, blocked, "past a block", null),
+            new(group.Id, alice, first, "one", null),
+            new(group.Id, bob, early, "a reply to what is not sent yet", 2),
+            new(group.Id, alice, first, "one", null),
+            new(group.Id, bob, answer, "a reply to the first", 1),
+            new(group.Id, stranger, outsider, "not a member", null),
+            new(group.Id, bob, early, "a reply to the answer", 2),
+            new(direct.Id, alice, blocked, "past a block", null),
         ];
         var ids = sends.Select(_ => Guid.NewGuid()).ToArray();
 
-        await using var connection = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
-        await connection.OpenAsync();
-        await using var call = new NpgsqlCommand("SELECT outcome, message_id, message_seq FROM send_messages($1, $2, $3, $4, $5, $6, now())", connection)
-        {
-            Parameters =
-            {
-                new() { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
-                new() { Value = sends.Select(s => s.Conversation).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
-                new() { Value = sends.Select(s => s.Sender.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
-                new() { Value = sends.Select(s => s.ClientMessageId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
-                new() { Value = sends.Select(s => s.Body).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-                new() { Value = sends.Select(s => s.ReplyTo).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
-            },
-        };
-        var answered = new List<(string Outcome, Guid? Id, long? Seq)>();
-        await using (var reader = await call.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                answered.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetInt64(2)));
-            }
-        }
+        var answered = await SendMessagesAsync(ids, sends);
 
         // A retry in the same commit is answered the first send's message; a send refused earlier in it is no retry.
         Assert.Equal(
@@ -81,6 +60,64 @@ public sealed class GroupedCommitTests(SocialChatAppFixture fixture)
         // Sending moves the sender's own read marker: bob has read up to his last, alice up to hers.
         Assert.Equal(0, (await Chat.GetAsync(bob, group.Id)).UnreadCount);
         Assert.Equal(2, (await Chat.GetAsync(alice, group.Id)).UnreadCount);
+        Assert.Equal(0, (await Chat.GetAsync(alice, direct.Id)).LastSeq);
+    }
+
+    /// <summary>
+    /// A commit's sends usually span many conversations (a committer takes whatever is waiting for its share of them):
+    /// each conversation is numbered on its own, and a retry of a send an earlier commit stored is answered that message.
+    /// </summary>
+    [Fact]
+    public async Task One_commit_over_several_conversations_numbers_each_on_its_own_and_answers_retries_of_earlier_commits()
+    {
+        var alice = await TestUser.RegisterAsync(fixture);
+        var bob = await TestUser.RegisterAsync(fixture);
+        var stranger = await TestUser.RegisterAsync(fixture);
+        var blocker = await TestUser.RegisterAsync(fixture);
+        var first = await Chat.CreateGroupAsync(alice, bob);
+        var second = await Chat.CreateGroupAsync(alice, bob);
+        var direct = await Chat.OpenDirectAsync(alice, blocker);
+        await blocker.Client.PostAsync($"/api/v1/users/{alice.Id}/block", null);
+        var sentBefore = Guid.NewGuid();
+        var before = await (await Chat.PostMessageAsync(alice, first.Id, "before", sentBefore)).ReadAsync<MessageResponse>();
+        var retried = Guid.NewGuid();
+        Send[] sends =
+        [
+            new(second.Id, bob, retried, "second's one", null),
+            new(first.Id, alice, sentBefore, "before", null),
+            new(first.Id, bob, Guid.NewGuid(), "a reply to before", 1),
+            new(second.Id, bob, retried, "second's one", null),
+            new(first.Id, stranger, Guid.NewGuid(), "not a member", null),
+            new(direct.Id, alice, Guid.NewGuid(), "past a block", null),
+            new(second.Id, alice, Guid.NewGuid(), "second's two", null),
+            new(first.Id, alice, Guid.NewGuid(), "first's three", null),
+            new(Guid.NewGuid(), alice, Guid.NewGuid(), "to no conversation", null),
+        ];
+        var ids = sends.Select(_ => Guid.NewGuid()).ToArray();
+
+        var answered = await SendMessagesAsync(ids, sends);
+
+        Assert.Equal(
+            [
+                ("created", ids[0], 1L, "second's one", null),
+                ("earlier", before.Id, 1L, "before", null),
+                ("created", ids[2], 2L, "a reply to before", 1L),
+                ("earlier", ids[0], 1L, "second's one", null),
+                ("not_found", null, null, null, null),
+                ("blocked", null, null, null, null),
+                ("created", ids[6], 2L, "second's two", null),
+                ("created", ids[7], 3L, "first's three", (long?)null),
+            ],
+            answered.Take(8).ToArray());
+        Assert.Equal("not_found", answered[8].Outcome);
+        Assert.Equal(
+            [(1L, "before", (long?)null), (2L, "a reply to before", 1L), (3L, "first's three", null)],
+            (await Chat.CatchUpAsync(bob, first.Id, after: 0)).Select(m => (m.Seq, m.Body, m.ReplyToSeq)).ToArray());
+        Assert.Equal(["second's one", "second's two"], (await Chat.CatchUpAsync(alice, second.Id, after: 0)).Select(m => m.Body));
+        Assert.Equal((3, 2), ((await Chat.GetAsync(alice, first.Id)).LastSeq, (await Chat.GetAsync(alice, second.Id)).LastSeq));
+        // Each sender has read up to their own last message in each conversation, and no further.
+        Assert.Equal((1, 0), ((await Chat.GetAsync(bob, first.Id)).UnreadCount, (await Chat.GetAsync(alice, first.Id)).UnreadCount));
+        Assert.Equal((1, 0), ((await Chat.GetAsync(bob, second.Id)).UnreadCount, (await Chat.GetAsync(alice, second.Id)).UnreadCount));
         Assert.Equal(0, (await Chat.GetAsync(alice, direct.Id)).LastSeq);
     }
 
@@ -142,5 +179,40 @@ public sealed class GroupedCommitTests(SocialChatAppFixture fixture)
 
         Assert.Equal(3, quick.Value!.Message.Seq);
         Assert.True(quick.Value.Message.CreatedAt - issued < linger / 2, $"held {quick.Value.Message.CreatedAt - issued}");
+    }
+
+    private sealed record Send(Guid Conversation, TestUser Sender, Guid ClientMessageId, string Body, long? ReplyTo);
+
+    /// <summary>One call of send_messages, as MessageCommitter makes it: its answers, a row per send in order.</summary>
+    private async Task<List<(string Outcome, Guid? Id, long? Seq, string? Body, long? ReplyTo)>> SendMessagesAsync(Guid[] ids, Send[] sends)
+    {
+        await using var connection = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
+        await connection.OpenAsync();
+        await using var call = new NpgsqlCommand(
+            "SELECT outcome, message_id, message_seq, message_body, message_reply_to_seq FROM send_messages($1, $2, $3, $4, $5, $6, now())", connection)
+        {
+            Parameters =
+            {
+                new() { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new() { Value = sends.Select(s => s.Conversation).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new() { Value = sends.Select(s => s.Sender.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new() { Value = sends.Select(s => s.ClientMessageId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new() { Value = sends.Select(s => s.Body).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new() { Value = sends.Select(s => s.ReplyTo).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
+            },
+        };
+        var answered = new List<(string, Guid?, long?, string?, long?)>();
+        await using var reader = await call.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            answered.Add((
+                reader.GetString(0),
+                reader.IsDBNull(1) ? null : reader.GetGuid(1),
+                reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetInt64(4)));
+        }
+
+        return answered;
     }
 }
