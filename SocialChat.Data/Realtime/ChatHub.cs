@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
 using SocialChat.Data.Auth;
 using SocialChat.Data.Common;
 using SocialChat.Data.Infrastructure;
@@ -25,7 +27,7 @@ namespace SocialChat.Data.Realtime;
 /// </remarks>
 [Authorize]
 public sealed class ChatHub(
-    IServiceScopeFactory scopeFactory,
+    NpgsqlDataSource database,
     PresenceTracker presence,
     TypingThrottle typing,
     ConnectionRegistry connections,
@@ -45,14 +47,7 @@ public sealed class ChatHub(
             throw new HubException($"Too many connections: a user may hold {presenceOptions.Value.MaxConnectionsPerUser}; close another one first.");
         }
 
-        List<Guid> conversationIds;
-        // Its own scope, so that the DbContext goes back to the pool before the backplane and Redis calls below.
-        await using (var scope = scopeFactory.CreateAsyncScope())
-        {
-            conversationIds = await ConversationIdsOfAsync(scope.ServiceProvider.GetRequiredService<SocialDbContext>(), userId, Context.ConnectionAborted);
-        }
-
-        foreach (var conversationId in conversationIds)
+        foreach (var conversationId in await ConversationIdsOfAsync(database, userId, Context.ConnectionAborted))
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, ChatGroups.Conversation(conversationId), Context.ConnectionAborted);
         }
@@ -70,13 +65,23 @@ public sealed class ChatHub(
     }
 
     /// <summary>The conversations whose groups a connection joins; also what a starting node runs once to warm its connect path.</summary>
-    public static ValueTask<List<Guid>> ConversationIdsOfAsync(SocialDbContext db, Guid userId, CancellationToken cancellationToken) =>
-        ConversationIdsQuery(db, userId).ToListAsync(cancellationToken);
+    /// <remarks>
+    /// Through the function conversation_ids_of (migration ConversationIdsOfFunction), whose plan PostgreSQL keeps: a node
+    /// restart meets thousands of connects at once, and planning this statement cost more than running it (BENCHMARKS.md).
+    /// </remarks>
+    public static async Task<List<Guid>> ConversationIdsOfAsync(NpgsqlDataSource database, Guid userId, CancellationToken cancellationToken)
+    {
+        await using var query = database.CreateCommand("SELECT conversation_ids_of($1)");
+        query.Parameters.Add(new NpgsqlParameter { Value = userId, NpgsqlDbType = NpgsqlDbType.Uuid });
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        var conversationIds = new List<Guid>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            conversationIds.Add(reader.GetGuid(0));
+        }
 
-    // Compiled: a node restart meets thousands of connects at once, and EF Core's per-call work on a LINQ query
-    // (parameter extraction, the query cache's key) costs more than running this one (BENCHMARKS.md).
-    private static readonly Func<SocialDbContext, Guid, IAsyncEnumerable<Guid>> ConversationIdsQuery = EF.CompileAsyncQuery(
-        (SocialDbContext db, Guid userId) => db.ConversationMembers.Where(m => m.UserId == userId).Select(m => m.ConversationId));
+        return conversationIds;
+    }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {

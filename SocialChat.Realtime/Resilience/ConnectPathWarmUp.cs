@@ -1,4 +1,4 @@
-using SocialChat.Data.Infrastructure;
+using Npgsql;
 using SocialChat.Data.Realtime;
 
 namespace SocialChat.Realtime.Resilience;
@@ -6,17 +6,15 @@ namespace SocialChat.Realtime.Resilience;
 /// <summary>
 /// Takes the connect path's first database query and Redis call before the node listens (hosted services start
 /// before the server). A restarted node meets its clients' reconnects at once; cold, its first handshakes all wait
-/// for EF Core to build its model and for the first connections to open, then complete in one burst.
+/// for the first connections to PostgreSQL and Redis to open, then complete in one burst.
 /// </summary>
-internal sealed class ConnectPathWarmUp(IServiceScopeFactory scopes, PresenceTracker presence, ILogger<ConnectPathWarmUp> logger) : IHostedService
+internal sealed class ConnectPathWarmUp(NpgsqlDataSource database, PresenceTracker presence, ILogger<ConnectPathWarmUp> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
-            await ChatHub.ConversationIdsOfAsync(db, Guid.Empty, cancellationToken);
+            await ChatHub.ConversationIdsOfAsync(database, Guid.Empty, cancellationToken);
             await presence.ConnectionCountAsync(Guid.Empty);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
