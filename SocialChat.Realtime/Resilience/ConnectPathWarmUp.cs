@@ -1,14 +1,17 @@
 using Npgsql;
+using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Realtime;
 
 namespace SocialChat.Realtime.Resilience;
 
 /// <summary>
-/// Takes the connect path's first database query and Redis call before the node listens (hosted services start
-/// before the server). A restarted node meets its clients' reconnects at once; cold, its first handshakes all wait
-/// for the first connections to PostgreSQL and Redis to open, then complete in one burst.
+/// Takes the connect path's first database query and Redis call, and builds EF Core's model, before the node listens
+/// (hosted services start before the server). A restarted node meets its clients' reconnects at once; cold, its first
+/// handshakes all wait for the first connections to PostgreSQL and Redis to open, then complete in one burst, and the
+/// first calls that use a DbContext (sends, read markers, typing) wait for the model.
 /// </summary>
-internal sealed class ConnectPathWarmUp(NpgsqlDataSource database, PresenceTracker presence, ILogger<ConnectPathWarmUp> logger) : IHostedService
+internal sealed class ConnectPathWarmUp(
+    NpgsqlDataSource database, IServiceScopeFactory scopes, PresenceTracker presence, ILogger<ConnectPathWarmUp> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -16,6 +19,8 @@ internal sealed class ConnectPathWarmUp(NpgsqlDataSource database, PresenceTrack
         {
             await ChatHub.ConversationIdsOfAsync(database, Guid.Empty, cancellationToken);
             await presence.ConnectionCountAsync(Guid.Empty);
+            await using var scope = scopes.CreateAsyncScope();
+            _ = scope.ServiceProvider.GetRequiredService<SocialDbContext>().Model;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
