@@ -17,10 +17,14 @@ internal sealed class ConnectPathWarmUp(
     {
         try
         {
+            // First: building the model needs no dependency, so a node that starts while one is away still has it.
+            await using (var scope = scopes.CreateAsyncScope())
+            {
+                _ = scope.ServiceProvider.GetRequiredService<SocialDbContext>().Model;
+            }
+
             await ChatHub.ConversationIdsOfAsync(database, Guid.Empty, cancellationToken);
             await presence.ConnectionCountAsync(Guid.Empty);
-            await using var scope = scopes.CreateAsyncScope();
-            _ = scope.ServiceProvider.GetRequiredService<SocialDbContext>().Model;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
