@@ -58,6 +58,9 @@ internal sealed class Worker : IAsyncDisposable
                     case "connect":
                         await worker.ConnectAsync(deadline.Token);
                         break;
+                    case "failover":
+                        await worker.FailOverAsync(command.FailedNode!, deadline.Token);
+                        break;
                     case "disconnect":
                         var open = worker._clients.Count(c => c.Connection is { IsConnected: true });
                         await worker.CloseAllAsync();
@@ -90,16 +93,61 @@ internal sealed class Worker : IAsyncDisposable
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
+        var (connected, failed, errors) = await ConnectAsync([.. _clients.Index()], client => _plan.Realtime[client.User.Index % _plan.Realtime.Count], cancellationToken);
+        Emit(new WorkerEvent("connected", _plan.Index, Connected: connected, Failed: failed, Seconds: stopwatch.Elapsed.TotalSeconds, Errors: errors));
+    }
+
+    /// <summary>
+    /// Moves the clients of a failed node to the other nodes, as their load balancer would send them there, once each has
+    /// seen its connection close.
+    /// </summary>
+    private async Task FailOverAsync(Uri failedNode, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var survivors = _plan.Realtime.Where(node => node != failedNode).ToArray();
+        (int Index, Client Item)[] moving = [.. _clients.Index().Where(c => c.Item.Realtime == failedNode)];
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            timeout.CancelAfter(OperationTimeout);
+            try
+            {
+                while (moving.Any(c => c.Item.Connection is { IsConnected: true }))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(20), timeout.Token);
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A node that never closes them: they move anyway, and ClosedSeconds says how long they were left waiting.
+            }
+        }
+
+        var closedSeconds = stopwatch.Elapsed.TotalSeconds;
+        foreach (var (_, client) in moving)
+        {
+            await client.DisposeAsync();
+        }
+
+        var (connected, failed, errors) = await ConnectAsync(moving, client => survivors[client.User.Index % survivors.Length], cancellationToken);
+        Emit(new WorkerEvent("connected", _plan.Index, Connected: connected, Failed: failed, Dropped: moving.Length,
+            Seconds: stopwatch.Elapsed.TotalSeconds, ClosedSeconds: closedSeconds, Errors: errors));
+    }
+
+    /// <summary>Connects the clients, each from the source address its place in this worker gives it, with progress events.</summary>
+    private async Task<(int Connected, int Failed, Dictionary<string, int> Errors)> ConnectAsync(
+        (int Index, Client Item)[] clients, Func<Client, Uri> node, CancellationToken cancellationToken)
+    {
         var errors = new ConcurrentDictionary<string, int>();
         int connected = 0, failed = 0;
         using var gate = new SemaphoreSlim(_plan.ConnectConcurrency);
         using var progress = new Timer(_ => Emit(new WorkerEvent("progress", _plan.Index, Connected: connected, Failed: failed)), null, 1000, 1000);
-        await Task.WhenAll(_clients.Select(async (client, i) =>
+        await Task.WhenAll(clients.Select(async c =>
         {
+            var (i, client) = c;
             await gate.WaitAsync(cancellationToken);
             try
             {
-                if (await client.ConnectAsync(this, _sockets[i % _sockets.Length], cancellationToken) is { } error)
+                if (await client.ConnectAsync(this, node(client), _sockets[i % _sockets.Length], cancellationToken) is { } error)
                 {
                     errors.AddOrUpdate(error, 1, (_, n) => n + 1);
                     Interlocked.Increment(ref failed);
@@ -114,7 +162,7 @@ internal sealed class Worker : IAsyncDisposable
                 gate.Release();
             }
         }));
-        Emit(new WorkerEvent("connected", _plan.Index, Connected: connected, Failed: failed, Seconds: stopwatch.Elapsed.TotalSeconds, Errors: new(errors)));
+        return (connected, failed, new(errors));
     }
 
     /// <summary>Sends rate × seconds messages, evenly spaced, round robin over this worker's members and their conversations.</summary>
@@ -292,12 +340,15 @@ internal sealed class Worker : IAsyncDisposable
 
         public IChatConnection? Connection { get; private set; }
 
+        /// <summary>The node this client last connected to.</summary>
+        public Uri? Realtime { get; private set; }
+
         public SeqSet Received(Guid conversationId) => _received.GetOrAdd(conversationId, _ => new SeqSet());
 
         /// <summary>Connects and waits until the server has joined the connection to its groups; the error when it could not.</summary>
-        public async Task<string?> ConnectAsync(Worker worker, LoopbackWebSockets sockets, CancellationToken cancellationToken)
+        public async Task<string?> ConnectAsync(Worker worker, Uri realtime, LoopbackWebSockets sockets, CancellationToken cancellationToken)
         {
-            var realtime = worker._plan.Realtime[User.Index % worker._plan.Realtime.Count];
+            Realtime = realtime;
             var events = new ChatConnectionEvents(
                 message => worker.OnMessageReceived(this, message),
                 () =>

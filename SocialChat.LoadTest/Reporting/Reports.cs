@@ -20,7 +20,8 @@ internal sealed record ConnectReport(
     double? LiveHeapKiBPerConnection,
     IReadOnlyList<RoleCpu> HoldCpu,
     IReadOnlyList<RoleCpu> ConnectCpu,
-    ReconnectReport? Reconnect);
+    ReconnectReport? Reconnect,
+    FailoverReport? Failover);
 
 /// <summary>
 /// connect --reconnect: every open connection dropped at once (Dropped of them) and opened again; Cpu is per reconnect.
@@ -33,6 +34,27 @@ internal sealed record ReconnectReport(
     int Failed,
     double Seconds,
     double ConnectsPerSecond,
+    Dictionary<string, int> Errors,
+    IReadOnlyList<RoleCpu> Cpu,
+    long? PresenceConnections,
+    double? SettledSeconds);
+
+/// <summary>
+/// connect --node-failure: the node at FailedNode (process Pid) killed or stopped (How); its clients (Dropped) had all seen
+/// their connections close ClosedSeconds after the signal, and were connected to the other nodes (Connected, Failed)
+/// Seconds after it, which left Open connections; Cpu is per moved client. PresenceConnections: the run's users' connections in SocialChat's presence
+/// once it no longer held the failed node's, SettledSeconds after the signal (null against another server).
+/// </summary>
+internal sealed record FailoverReport(
+    string How,
+    Uri FailedNode,
+    int Pid,
+    int Dropped,
+    int Connected,
+    int Failed,
+    int Open,
+    double ClosedSeconds,
+    double Seconds,
     Dictionary<string, int> Errors,
     IReadOnlyList<RoleCpu> Cpu,
     long? PresenceConnections,

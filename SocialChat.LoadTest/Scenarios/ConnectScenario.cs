@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using SocialChat.Data.Realtime;
 using SocialChat.LoadTest.Fleet;
@@ -16,6 +17,9 @@ namespace SocialChat.LoadTest.Scenarios;
 internal static class ConnectScenario
 {
     private static readonly TimeSpan PresenceSettleTimeout = TimeSpan.FromSeconds(30);
+
+    // A killed node's presence waits for its heartbeat to expire and the Worker's next sweep: the contract allows 60 s.
+    private static readonly TimeSpan FailedNodeSettleTimeout = TimeSpan.FromSeconds(90);
 
     public static async Task<int> RunAsync(LoadTestOptions options, CancellationToken cancellationToken)
     {
@@ -40,6 +44,8 @@ internal static class ConnectScenario
         await fleet.SendAsync(new WorkerCommand("report"));
         var received = await fleet.CollectAsync("received", cancellationToken);
         var reconnect = options.Reconnect ? await ReconnectAllAsync(fleet, cpu, options, seeder, seed, cancellationToken) : null;
+        var open = reconnect?.Connected ?? connected.Sum(e => e.Connected);
+        var failover = options.NodeFailure != "none" ? await FailOverAsync(fleet, cpu, options, seeder, seed, open, cancellationToken) : null;
 
         var count = connected.Sum(e => e.Connected);
         var seconds = connected.Max(e => e.Seconds);
@@ -61,7 +67,8 @@ internal static class ConnectScenario
             count == 0 ? null : (double?)heapGrowth / count,
             holdCpu,
             connectCpu,
-            reconnect);
+            reconnect,
+            failover);
         await ReportWriter.WriteAsync(report, options.Report, "connect", [
             ("connections", $"{report.Connected:N0} of {report.Users:N0} ({report.Workers} workers → {report.RealtimeProcesses} Realtime processes)"),
             ("failed / dropped", $"{report.Failed} / {report.Dropped}"),
@@ -81,8 +88,17 @@ internal static class ConnectScenario
                 ("connections in presence after", reconnect.PresenceConnections is { } held ? $"{held:N0} ({reconnect.SettledSeconds:F1} s after the last reconnect)" : "n/a (not SocialChat)"),
                 ("reconnect errors", reconnect.Errors),
             },
+            .. failover is null ? [] : new (string, object?)[]
+            {
+                ($"node {(failover.How == "kill" ? "killed" : "stopped")} → its clients moved (failed)", $"{failover.FailedNode} (pid {failover.Pid}): {failover.Dropped:N0} → {failover.Connected:N0} ({failover.Failed:N0})"),
+                ("all closed · all moved", $"{failover.ClosedSeconds:F1} s · {failover.Seconds:F1} s after the signal"),
+                ("CPU while moving", ProcessCpu.Format(failover.Cpu, "connect")),
+                ("connections in presence after", failover.PresenceConnections is { } present ? $"{present:N0} of {failover.Open:N0} open ({failover.SettledSeconds:F1} s after the signal)" : "n/a (not SocialChat)"),
+                ("failover errors", failover.Errors),
+            },
         ]);
-        return report.Failed == 0 && report.Dropped == 0 && reconnect is not { Failed: > 0 } ? 0 : 1;
+        var failoverHeld = failover is null || (failover.Failed == 0 && (failover.PresenceConnections is null || failover.PresenceConnections == failover.Open));
+        return report.Failed == 0 && report.Dropped == 0 && reconnect is not { Failed: > 0 } && failoverHeld ? 0 : 1;
     }
 
     /// <summary>Every worker drops all its connections at once, then opens them again as fast as it may.</summary>
@@ -95,18 +111,46 @@ internal static class ConnectScenario
         var count = reconnected.Sum(e => e.Connected);
         var reconnectCpu = cpu.Between(start, cpu.Sample(), count);
         var seconds = reconnected.Max(e => e.Seconds);
-        var (presence, settled) = options.Server == "signalr" ? await SettledPresenceAsync(seeder, seed, count, cancellationToken) : (null, null);
+        var (presence, settled) = options.Server == "signalr" ? await SettledPresenceAsync(seeder, seed, count, PresenceSettleTimeout, Stopwatch.StartNew(), cancellationToken) : (null, null);
         return new ReconnectReport(dropped, count, reconnected.Sum(e => e.Failed), seconds, count / Math.Max(seconds, 0.001), MergeErrors(reconnected), reconnectCpu, presence, settled);
     }
 
+    /// <summary>The first Realtime node fails (killed or stopped, by signal), and every worker moves its clients to the other nodes.</summary>
+    private static async Task<FailoverReport> FailOverAsync(WorkerFleet fleet, ProcessCpu cpu, LoadTestOptions options, Seeder seeder, SeedPlan seed, int open, CancellationToken cancellationToken)
+    {
+        var failedNode = options.RealtimeUrls[0];
+        var pid = LocalProcesses.Listening(failedNode.Port)
+            ?? throw new ArgumentException($"--node-failure: no process of this machine listens on {failedNode}.");
+        var moving = seed.Users.Count(u => u.Index % options.RealtimeUrls.Count == 0);
+        var start = cpu.Sample();
+        var sinceSignal = Stopwatch.StartNew();
+        using (var signal = Process.Start("kill", ["-s", options.NodeFailure == "kill" ? "KILL" : "TERM", pid.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await signal.WaitForExitAsync(cancellationToken);
+        }
+
+        var moved = await ConnectAllAsync(fleet, moving, cancellationToken, $"moving the clients of {failedNode}", new WorkerCommand("failover", FailedNode: failedNode));
+        var seconds = sinceSignal.Elapsed.TotalSeconds;
+        var count = moved.Sum(e => e.Connected);
+        var moveCpu = cpu.Between(start, cpu.Sample(), count);
+        var nowOpen = open - moved.Sum(e => e.Dropped) + count;
+        var (presence, settled) = options.Server == "signalr"
+            ? await SettledPresenceAsync(seeder, seed, nowOpen, FailedNodeSettleTimeout, sinceSignal, cancellationToken)
+            : (null, null);
+        return new FailoverReport(options.NodeFailure, failedNode, pid, moved.Sum(e => e.Dropped), count, moved.Sum(e => e.Failed), nowOpen,
+            moved.Max(e => e.ClosedSeconds), seconds, MergeErrors(moved), moveCpu, presence, settled);
+    }
+
     /// <summary>
-    /// The users' connections in presence, read until they are as many as are open (the nodes have processed every
-    /// dropped one) or 30 s have passed. A dropped connection left in presence would keep its user online for ever.
+    /// The users' connections in presence, read until they are as many as are open (the nodes, or the sweep of a dead
+    /// one, have let go of every dropped one) or the timeout has passed; with the seconds on the given clock. A dropped
+    /// connection left in presence would keep its user online for ever.
     /// </summary>
-    private static async Task<(long? Connections, double? Seconds)> SettledPresenceAsync(Seeder seeder, SeedPlan seed, int open, CancellationToken cancellationToken)
+    private static async Task<(long? Connections, double? Seconds)> SettledPresenceAsync(
+        Seeder seeder, SeedPlan seed, int open, TimeSpan timeout, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
         var redis = seeder.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
-        var stopwatch = Stopwatch.StartNew();
+        var waited = Stopwatch.StartNew();
         while (true)
         {
             long connections = 0;
@@ -115,7 +159,7 @@ internal static class ConnectScenario
                 connections += (await Task.WhenAll(batch.Select(u => redis.SetLengthAsync(PresenceTracker.UserConnectionsKey(u.Id))))).Sum();
             }
 
-            if (connections == open || stopwatch.Elapsed > PresenceSettleTimeout)
+            if (connections == open || waited.Elapsed > timeout)
             {
                 return (connections, stopwatch.Elapsed.TotalSeconds);
             }
@@ -125,11 +169,12 @@ internal static class ConnectScenario
     }
 
     /// <summary>Connects every worker's users, with a live count, and returns each worker's "connected" answer.</summary>
-    public static Task<IReadOnlyList<WorkerEvent>> ConnectAllAsync(WorkerFleet fleet, int users, CancellationToken cancellationToken, string label = "connecting") =>
+    public static Task<IReadOnlyList<WorkerEvent>> ConnectAllAsync(
+        WorkerFleet fleet, int users, CancellationToken cancellationToken, string label = "connecting", WorkerCommand? command = null) =>
         ProgressView.RunAsync(label, users, async update =>
         {
             var counts = new Dictionary<int, (int Connected, int Failed)>();
-            await fleet.SendAsync(new WorkerCommand("connect"));
+            await fleet.SendAsync(command ?? new WorkerCommand("connect"));
             return await fleet.CollectAsync("connected", cancellationToken, progress =>
             {
                 counts[progress.Worker] = (progress.Connected, progress.Failed);

@@ -90,6 +90,15 @@ internal sealed class LoadTestOptions : IValidatableObject
     /// </summary>
     public bool Reconnect { get; set; }
 
+    /// <summary>
+    /// connect: after the hold (and --reconnect's round), the first Realtime node fails. "kill" ends it with SIGKILL, as a
+    /// crash does: its connections end without a goodbye, and the Worker's sweep of dead nodes clears its presence. "stop"
+    /// ends it with SIGTERM, as a rolling restart stops an instance: it closes its connections itself. Every worker then
+    /// moves that node's clients to the other nodes, as a load balancer would send them, at --connect-concurrency.
+    /// </summary>
+    [RegularExpression("none|kill|stop")]
+    public string NodeFailure { get; set; } = "none";
+
     [Range(0, 100_000)]
     public int Groups { get; set; } = 10;
 
@@ -183,6 +192,11 @@ internal sealed class LoadTestOptions : IValidatableObject
         if (IdleClient && (Server != "signalr" || Protocol != "json"))
         {
             yield return new ValidationResult("--idle-client speaks SocialChat's hub protocol in JSON (--server signalr --protocol json).", [nameof(IdleClient)]);
+        }
+
+        if (NodeFailure != "none" && RealtimeUrls.Count < 2)
+        {
+            yield return new ValidationResult("--node-failure needs a node to move the failed node's clients to: two --realtime URLs or more.", [nameof(NodeFailure)]);
         }
     }
 

@@ -144,7 +144,7 @@ public sealed class SessionTests(SocialChatAppFixture fixture)
     {
         var user = await TestUser.RegisterAsync(fixture);
         var sessionId = SessionIdOf(user.AccessToken);
-        var key = fixture.EnvironmentOf("api", "Jwt__SigningKey");
+        var key = fixture.App.EnvironmentOf("api", "Jwt__SigningKey");
         var parts = user.AccessToken.Split('.');
         var tamperedPayload = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
             Encoding.UTF8.GetString(Base64Url.DecodeFromChars(parts[1])).Replace(user.Id.ToString(), Guid.NewGuid().ToString())));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Npgsql;
+using Aspire.Hosting;
 using SocialChat.LoadTest.Reporting;
 using SocialChat.Tests.Hosting;
 
@@ -209,15 +210,16 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
             await using var peers = server == "socketio"
                 ? await PeerNodes.StartSocketIoAsync(fixture, count: 2)
                 : await PeerNodes.StartSignalRFloorAsync(fixture, count: 2, layers: "jwt,backplane");
-            var run = await RunToolAsync<T>(() => peers.Log, scenario, ["--server", server == "socketio" ? "socketio" : "signalr", "--realtime", string.Join(',', peers.Urls), .. arguments]);
+            var run = await RunToolAsync<T>(fixture.App, () => peers.Log, scenario, ["--server", server == "socketio" ? "socketio" : "signalr", "--realtime", string.Join(',', peers.Urls), .. arguments]);
             return (run.ExitCode, run.Report, run.Output, [.. peers.Pids]);
         }
 
-        var result = await RunToolAsync<T>(() => fixture.App.FailuresLogged(["realtime-0", "realtime-1"]), scenario, arguments);
+        var result = await RunToolAsync<T>(fixture.App, () => fixture.App.FailuresLogged(["realtime-0", "realtime-1"]), scenario, arguments);
         return (result.ExitCode, result.Report, result.Output, [fixture.App.GetProcessId("realtime-0")!.Value, fixture.App.GetProcessId("realtime-1")!.Value]);
     }
 
-    private async Task<(int ExitCode, T Report, string Output)> RunToolAsync<T>(Func<string> serverLog, string scenario, string[] arguments)
+    /// <summary>Runs the tool against the system's Api and its two Realtime nodes, unless the arguments name others.</summary>
+    internal static async Task<(int ExitCode, T Report, string Output)> RunToolAsync<T>(DistributedApplication app, Func<string> serverLog, string scenario, string[] arguments)
     {
         var reportPath = Path.Combine(Path.GetTempPath(), $"loadtest-{Guid.NewGuid():N}.json");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -225,11 +227,11 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         start.ArgumentList.Add(scenario);
         var target = new Dictionary<string, string>
         {
-            ["--api"] = fixture.GetEndpoint("api").ToString(),
-            ["--realtime"] = $"{fixture.GetEndpoint("realtime", 0)},{fixture.GetEndpoint("realtime", 1)}",
-            ["--postgres"] = (await fixture.GetConnectionStringAsync("socialdb"))!,
-            ["--redis"] = (await fixture.GetConnectionStringAsync("cache"))!,
-            ["--jwt-signing-key"] = fixture.EnvironmentOf("api", "Jwt__SigningKey"),
+            ["--api"] = app.GetEndpoint("api").ToString(),
+            ["--realtime"] = $"{app.GetEndpoint("realtime", replica: 0)},{app.GetEndpoint("realtime", replica: 1)}",
+            ["--postgres"] = (await app.GetConnectionStringAsync("socialdb"))!,
+            ["--redis"] = (await app.GetConnectionStringAsync("cache"))!,
+            ["--jwt-signing-key"] = app.EnvironmentOf("api", "Jwt__SigningKey"),
             ["--max-run-time"] = "00:03:00",
             ["--report"] = reportPath,
         };

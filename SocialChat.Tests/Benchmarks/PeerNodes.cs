@@ -89,7 +89,7 @@ internal sealed class PeerNodes : IAsyncDisposable
         start.RedirectStandardError = true;
         start.Environment["ConnectionStrings__socialdb"] = await fixture.GetConnectionStringAsync("socialdb");
         start.Environment["ConnectionStrings__cache"] = await fixture.GetConnectionStringAsync("cache");
-        start.Environment["Jwt__SigningKey"] = fixture.EnvironmentOf("api", "Jwt__SigningKey");
+        start.Environment["Jwt__SigningKey"] = fixture.App.EnvironmentOf("api", "Jwt__SigningKey");
         var process = Process.Start(start)!;
         _processes.Add(process);
         DataReceivedEventHandler append = (_, e) =>

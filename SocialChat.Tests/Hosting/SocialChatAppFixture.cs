@@ -94,12 +94,5 @@ public sealed class SocialChatAppFixture : IAsyncLifetime
 
     public Task<string?> GetConnectionStringAsync(string resourceName) => App.GetConnectionStringAsync(resourceName);
 
-    /// <summary>A variable of a running instance's environment, secrets included (e.g. <c>Jwt__SigningKey</c> of "api").</summary>
-    public string EnvironmentOf(string instanceName, string variable)
-    {
-        var pid = App.GetProcessId(instanceName) ?? throw new InvalidOperationException($"{instanceName} is not running.");
-        return File.ReadAllText($"/proc/{pid}/environ").Split('\0').Single(e => e.StartsWith($"{variable}=", StringComparison.Ordinal))[(variable.Length + 1)..];
-    }
-
     public async ValueTask DisposeAsync() => await App.DisposeAsync();
 }

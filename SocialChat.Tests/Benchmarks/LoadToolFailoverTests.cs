@@ -1,0 +1,37 @@
+using SocialChat.LoadTest.Reporting;
+using SocialChat.Tests.Hosting;
+using SocialChat.Tests.Reliability;
+
+namespace SocialChat.Tests.Benchmarks;
+
+/// <summary>The load tool's connect --node-failure, run small on a system of its own, since it kills or stops a Realtime node.</summary>
+[Collection(FaultTests.Collection)]
+public sealed class LoadToolFailoverTests
+{
+    [Theory]
+    [InlineData("kill")]
+    [InlineData("stop")]
+    public async Task Connect_moves_the_clients_of_the_failed_node_to_the_other_and_waits_until_presence_holds_only_live_connections(string how)
+    {
+        await using var app = await SocialChatAppFixture.StartAppAsync();
+        var failedNode = app.GetProcessId("realtime-0");
+
+        var (exitCode, report, output) = await LoadToolSmokeTests.RunToolAsync<ConnectReport>(app, () => app.FailuresLogged(["realtime-0", "realtime-1"]), "connect",
+            ["--users", "200", "--per-worker", "100", "--hold", "1", "--idle-client", "true", "--node-failure", how]);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Equal(200, report.Connected);
+        var failover = Assert.IsType<FailoverReport>(report.Failover);
+        Assert.Equal(how, failover.How);
+        Assert.Equal(failedNode, failover.Pid);
+        // Users go round the two nodes: every second one was on the failed node, and is on the other now.
+        Assert.Equal(100, failover.Dropped);
+        Assert.Equal(100, failover.Connected);
+        Assert.Equal(0, failover.Failed);
+        Assert.Equal(200, failover.Open);
+        // One connection per user in presence, not the failed node's beside the new one: let go by the stopping node
+        // itself, or by the Worker's sweep once the killed node's heartbeat expired (4 s + 1 s in the test settings).
+        Assert.Equal(200, failover.PresenceConnections);
+        Assert.InRange(failover.ClosedSeconds, 0, failover.Seconds);
+    }
+}
