@@ -9,6 +9,7 @@ var app = builder.Build();
 
 app.UseForwardedHeaders();
 app.UseCors();
+app.UseHubAdmission();
 app.UseAuthentication();
 app.UseAuthorization();
 

@@ -31,6 +31,7 @@ internal static class Extensions
             options.AddFilter<SendRateLimitFilter>();
         });
         builder.Services.AddOptions<HubRateLimitOptions>().BindConfiguration(HubRateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<HubCapacityOptions>().BindConfiguration(HubCapacityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SendRateLimitFilter>();
         builder.Services.AddSingleton<HubConnectionsMetricFilter>();
         builder.Services.AddSingleton<UnavailableDependencyFilter>();
@@ -41,16 +42,17 @@ internal static class Extensions
         builder.Services.AddHostedService<SessionRevocationListener>();
     }
 
+    /// <summary>Before authentication, so that a refused connection costs no token or session check.</summary>
+    public static WebApplication UseHubAdmission(this WebApplication app)
+    {
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/hubs"), hubs => hubs.UseMiddleware<HubAdmission>());
+        return app;
+    }
+
     public static WebApplication MapChatHub(this WebApplication app)
     {
         // WebSockets only: behind nginx's least_conn a connection must be a single request (skipNegotiation),
         // and long polling or server-sent events would need every request to reach the same node.
-        // A stopping node has closed its connections, and one it accepted now would be dropped again a moment later:
-        // it refuses them with a 503, so the client's reconnect policy tries again, on another node or this one restarted.
-        var stopping = app.Lifetime.ApplicationStopping;
-        app.Use((context, next) => stopping.IsCancellationRequested && context.Request.Path.StartsWithSegments("/hubs")
-            ? TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "This node is stopping", detail: "Reconnect; another node or this one restarted will take the connection.").ExecuteAsync(context)
-            : next(context));
         app.MapHub<ChatHub>("/hubs/chat", options => options.Transports = HttpTransportType.WebSockets);
         return app;
     }
