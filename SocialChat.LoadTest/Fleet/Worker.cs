@@ -210,7 +210,7 @@ internal sealed class Worker : IAsyncDisposable
     }
 
     private void ReportReceived() =>
-        Emit(new WorkerEvent("received", _plan.Index, Dropped: _dropped,
+        Emit(new WorkerEvent("received", _plan.Index, Connected: _clients.Count(c => c.Connection is { IsConnected: true }), Dropped: _dropped,
             Deliveries: _steps.ToDictionary(s => s.Key, s => new StepDeliveries(Interlocked.Read(ref s.Value.Count), s.Value.Latency, new(s.Value.EachSecond)))));
 
     /// <summary>Counts what arrived live up to each conversation's last committed seq, and reads the rest as a reconnecting client would.</summary>

@@ -35,7 +35,7 @@ internal sealed record WorkerCommand(string Kind, int Step = 0, double Rate = 0,
 /// <summary>
 /// Worker → coordinator, one JSON line on stdout each. Kinds: progress, connected (after a failover also with the
 /// clients it moved as Dropped, and ClosedSeconds until each had seen its connection close), disconnected, sent (with
-/// the worker's GC pauses while sending), received, caughtup, failed.
+/// the worker's GC pauses while sending), received (with the connections open), caughtup, failed.
 /// </summary>
 internal sealed record WorkerEvent(
     string Kind,

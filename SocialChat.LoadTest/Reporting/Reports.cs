@@ -42,7 +42,8 @@ internal sealed record ReconnectReport(
 /// <summary>
 /// connect --node-failure: the node at FailedNode (process Pid) killed or stopped (How); its clients (Dropped) had all seen
 /// their connections close ClosedSeconds after the signal, and were connected to the other nodes (Connected, Failed)
-/// Seconds after it, which left Open connections; Cpu is per moved client. PresenceConnections: the run's users' connections in SocialChat's presence
+/// Seconds after it; DroppedLater of the run's connections closed after that (a node that took them failed too), which
+/// left Open connections; Cpu is per moved client. PresenceConnections: the run's users' connections in SocialChat's presence
 /// once it no longer held the failed node's, SettledSeconds after the signal (null against another server).
 /// </summary>
 internal sealed record FailoverReport(
@@ -52,6 +53,7 @@ internal sealed record FailoverReport(
     int Dropped,
     int Connected,
     int Failed,
+    int DroppedLater,
     int Open,
     double ClosedSeconds,
     double Seconds,

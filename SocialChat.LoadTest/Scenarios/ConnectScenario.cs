@@ -91,13 +91,14 @@ internal static class ConnectScenario
             .. failover is null ? [] : new (string, object?)[]
             {
                 ($"node {(failover.How == "kill" ? "killed" : "stopped")} → its clients moved (failed)", $"{failover.FailedNode} (pid {failover.Pid}): {failover.Dropped:N0} → {failover.Connected:N0} ({failover.Failed:N0})"),
+                ("dropped since the move", $"{failover.DroppedLater:N0}"),
                 ("all closed · all moved", $"{failover.ClosedSeconds:F1} s · {failover.Seconds:F1} s after the signal"),
                 ("CPU while moving", ProcessCpu.Format(failover.Cpu, "connect")),
                 ("connections in presence after", failover.PresenceConnections is { } present ? $"{present:N0} of {failover.Open:N0} open ({failover.SettledSeconds:F1} s after the signal)" : "n/a (not SocialChat)"),
                 ("failover errors", failover.Errors),
             },
         ]);
-        var failoverHeld = failover is null || (failover.Failed == 0 && (failover.PresenceConnections is null || failover.PresenceConnections == failover.Open));
+        var failoverHeld = failover is null || (failover is { Failed: 0, DroppedLater: 0 } && (failover.PresenceConnections is null || failover.PresenceConnections == failover.Open));
         return report.Failed == 0 && report.Dropped == 0 && reconnect is not { Failed: > 0 } && failoverHeld ? 0 : 1;
     }
 
@@ -116,7 +117,8 @@ internal static class ConnectScenario
     }
 
     /// <summary>The first Realtime node fails (killed or stopped, by signal), and every worker moves its clients to the other nodes.</summary>
-    private static async Task<FailoverReport> FailOverAsync(WorkerFleet fleet, ProcessCpu cpu, LoadTestOptions options, Seeder seeder, SeedPlan seed, int open, CancellationToken cancellationToken)
+    private static async Task<FailoverReport> FailOverAsync(
+        WorkerFleet fleet, ProcessCpu cpu, LoadTestOptions options, Seeder seeder, SeedPlan seed, int open, CancellationToken cancellationToken)
     {
         var failedNode = options.RealtimeUrls[0];
         var pid = LocalProcesses.Listening(failedNode.Port)
@@ -137,7 +139,11 @@ internal static class ConnectScenario
         var (presence, settled) = options.Server == "signalr"
             ? await SettledPresenceAsync(seeder, seed, nowOpen, FailedNodeSettleTimeout, sinceSignal, cancellationToken)
             : (null, null);
-        return new FailoverReport(options.NodeFailure, failedNode, pid, moved.Sum(e => e.Dropped), count, moved.Sum(e => e.Failed), nowOpen,
+
+        // Still open at the end: fewer when a node that took the moved clients failed too.
+        await fleet.SendAsync(new WorkerCommand("report"));
+        var stillOpen = (await fleet.CollectAsync("received", cancellationToken)).Sum(e => e.Connected);
+        return new FailoverReport(options.NodeFailure, failedNode, pid, moved.Sum(e => e.Dropped), count, moved.Sum(e => e.Failed), nowOpen - stillOpen, stillOpen,
             moved.Max(e => e.ClosedSeconds), seconds, MergeErrors(moved), moveCpu, presence, settled);
     }
 

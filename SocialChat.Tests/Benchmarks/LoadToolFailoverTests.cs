@@ -28,6 +28,7 @@ public sealed class LoadToolFailoverTests
         Assert.Equal(100, failover.Dropped);
         Assert.Equal(100, failover.Connected);
         Assert.Equal(0, failover.Failed);
+        Assert.Equal(0, failover.DroppedLater);
         Assert.Equal(200, failover.Open);
         // One connection per user in presence, not the failed node's beside the new one: let go by the stopping node
         // itself, or by the Worker's sweep once the killed node's heartbeat expired (4 s + 1 s in the test settings).
