@@ -34,5 +34,13 @@ public sealed class LoadToolFailoverTests
         // itself, or by the Worker's sweep once the killed node's heartbeat expired (4 s + 1 s in the test settings).
         Assert.Equal(200, failover.PresenceConnections);
         Assert.InRange(failover.ClosedSeconds, 0, failover.Seconds);
+
+        // What keeps a survivor from taking more clients than it has open files for (RELIABILITY.md): unset, its cap is
+        // its open-file limit less the files kept for everything else.
+        var survivor = app.GetProcessId("realtime-1")!.Value;
+        var limits = File.ReadLines($"/proc/{survivor}/limits").Single(l => l.StartsWith("Max open files", StringComparison.Ordinal));
+        var openFiles = int.Parse(limits["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]);
+        Assert.Contains($"This node holds at most {openFiles - Math.Min(1_000, openFiles / 2)} hub connections (open-file limit {openFiles})",
+            string.Join('\n', app.GetLogs("realtime-1")));
     }
 }

@@ -3,7 +3,7 @@ using SocialChat.Tests.Reliability;
 
 namespace SocialChat.Tests.Realtime;
 
-/// <summary>On a system of its own, whose Realtime nodes hold three hub connections each.</summary>
+/// <summary>On a system of its own, whose Realtime nodes hold three hub connections each (LoadToolFailoverTests checks the default).</summary>
 [Collection(FaultTests.Collection)]
 public sealed class NodeCapacityTests
 {
