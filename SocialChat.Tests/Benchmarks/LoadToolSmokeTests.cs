@@ -66,6 +66,25 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         Assert.Contains("reconnect time", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Connect_with_a_node_failure_moves_the_peers_clients_too()
+    {
+        // SocialChat's own failover runs on systems of their own (LoadToolFailoverTests); the peer's nodes are this run's.
+        var (exitCode, report, output, serverPids) = await RunAsync<ConnectReport>("socketio", "connect", "--users", "200", "--per-worker", "100", "--hold", "1",
+            "--client", "bare", "--node-failure", "kill");
+
+        Assert.True(exitCode == 0, output);
+        var failover = Assert.IsType<FailoverReport>(report.Failover);
+        Assert.Equal(serverPids[0], failover.Pid);
+        Assert.Equal(100, failover.Dropped);
+        Assert.Equal(100, failover.Connected);
+        Assert.Equal(0, failover.Failed);
+        Assert.Equal(0, failover.DroppedLater);
+        Assert.Equal(200, failover.Open);
+        // The peer keeps no presence.
+        Assert.Null(failover.PresenceConnections);
+    }
+
     [Theory]
     [InlineData("signalr", "hub", "library")]
     [InlineData("signalr", "rest", "library")]
