@@ -34,9 +34,10 @@ internal static class ConnectScenario
         var cpu = ProcessCpu.Of(options, fleet); // before connecting: finding the listeners reads every open file of every process
         var connectStart = cpu.Sample();
         var connected = await ConnectAllAsync(fleet, options.Users, cancellationToken);
-        var connectCpu = cpu.Between(connectStart, cpu.Sample(), connected.Sum(e => e.Connected));
+        var count = connected.Sum(e => e.Connected);
+        var connectCpu = cpu.Between(connectStart, cpu.Sample(), count);
 
-        ProgressView.Line($"holding {connected.Sum(e => e.Connected):N0} connections for {options.Hold} s");
+        ProgressView.Line($"holding {count:N0} connections for {options.Hold} s");
         var cpuAtStart = cpu.Sample();
         await Task.Delay(TimeSpan.FromSeconds(options.Hold), cancellationToken);
         var holdCpu = cpu.Between(cpuAtStart, cpu.Sample(), operations: 0);
@@ -44,10 +45,8 @@ internal static class ConnectScenario
         await fleet.SendAsync(new WorkerCommand("report"));
         var received = await fleet.CollectAsync("received", cancellationToken);
         var reconnect = options.Reconnect ? await ReconnectAllAsync(fleet, cpu, options, seeder, seed, cancellationToken) : null;
-        var open = reconnect?.Connected ?? connected.Sum(e => e.Connected);
-        var failover = options.NodeFailure != "none" ? await FailOverAsync(fleet, cpu, options, seeder, seed, open, cancellationToken) : null;
+        var failover = options.NodeFailure != "none" ? await FailOverAsync(fleet, cpu, options, seeder, seed, reconnect?.Connected ?? count, cancellationToken) : null;
 
-        var count = connected.Sum(e => e.Connected);
         var seconds = connected.Max(e => e.Seconds);
         var rssGrowth = after.Sum(m => m.RssKiB) - before.Sum(m => m.RssKiB);
         var heapGrowth = before.Concat(after).All(m => m.LiveHeapKiB is not null) ? after.Sum(m => m.LiveHeapKiB!.Value) - before.Sum(m => m.LiveHeapKiB!.Value) : (long?)null;
