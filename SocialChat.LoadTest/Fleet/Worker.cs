@@ -59,7 +59,7 @@ internal sealed class Worker : IAsyncDisposable
                         await worker.ConnectAsync(deadline.Token);
                         break;
                     case "failover":
-                        await worker.FailOverAsync(command.FailedNode!, deadline.Token);
+                        await worker.FailOverAsync(command.FailedNode!, OperationTimeout, deadline.Token);
                         break;
                     case "disconnect":
                         var open = worker._clients.Count(c => c.Connection is { IsConnected: true });
@@ -99,16 +99,16 @@ internal sealed class Worker : IAsyncDisposable
 
     /// <summary>
     /// Moves the clients of a failed node to the other nodes, as their load balancer would send them there, once each has
-    /// seen its connection close.
+    /// seen its connection close (or <paramref name="closeTimeout"/> has passed).
     /// </summary>
-    private async Task FailOverAsync(Uri failedNode, CancellationToken cancellationToken)
+    private async Task FailOverAsync(Uri failedNode, TimeSpan closeTimeout, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         var survivors = _plan.Realtime.Where(node => node != failedNode).ToArray();
         (int Index, Client Item)[] moving = [.. _clients.Index().Where(c => c.Item.Realtime == failedNode)];
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            timeout.CancelAfter(OperationTimeout);
+            timeout.CancelAfter(closeTimeout);
             try
             {
                 while (moving.Any(c => c.Item.Connection is { IsConnected: true }))
@@ -118,11 +118,11 @@ internal sealed class Worker : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                // A node that never closes them: they move anyway, and ClosedSeconds says how long they were left waiting.
+                // A node that never closes them: they move anyway, and ClosedAt says how long they were left waiting.
             }
         }
 
-        var closedSeconds = stopwatch.Elapsed.TotalSeconds;
+        var closedAt = Stopwatch.GetTimestamp();
         foreach (var (_, client) in moving)
         {
             await client.DisposeAsync();
@@ -130,7 +130,7 @@ internal sealed class Worker : IAsyncDisposable
 
         var (connected, failed, errors) = await ConnectAsync(moving, client => survivors[client.User.Index % survivors.Length], cancellationToken);
         Emit(new WorkerEvent("connected", _plan.Index, Connected: connected, Failed: failed, Dropped: moving.Length,
-            Seconds: stopwatch.Elapsed.TotalSeconds, ClosedSeconds: closedSeconds, Errors: errors));
+            Seconds: stopwatch.Elapsed.TotalSeconds, ClosedAt: closedAt, Errors: errors));
     }
 
     /// <summary>Connects the clients, each from the source address its place in this worker gives it, with progress events.</summary>
@@ -165,14 +165,22 @@ internal sealed class Worker : IAsyncDisposable
         return (connected, failed, new(errors));
     }
 
-    /// <summary>Sends rate × seconds messages, evenly spaced, round robin over this worker's members and their conversations.</summary>
+    /// <summary>
+    /// Sends rate × seconds messages, evenly spaced, round robin over this worker's members and their conversations. With a
+    /// node that fails meanwhile (FailedNode), its clients move to the others once they have seen it close, and a send that
+    /// failed is sent again once they have, with the same clientMessageId, as a client retries after reconnecting: the
+    /// server stores it once, whether or not the first attempt was committed.
+    /// </summary>
     private async Task SendAsync(WorkerCommand command, CancellationToken cancellationToken)
     {
+        var failover = command.FailedNode is { } failedNode
+            ? FailOverAsync(failedNode, TimeSpan.FromSeconds(command.Seconds) + OperationTimeout, cancellationToken)
+            : null;
         var senders = _clients.Where(c => c.User.Conversations.Count > 0 && (command.Via == "rest" || c.Connection is { IsConnected: true })).ToArray();
         var total = senders.Length == 0 ? 0 : (long)Math.Round(command.Rate * command.Seconds);
         var ackLatency = new LatencyHistogram();
         var errors = new ConcurrentDictionary<string, int>();
-        long acked = 0, expected = 0;
+        long acked = 0, expected = 0, retried = 0;
         var pending = new List<Task>();
         _gcPauses.Take();
         var stopwatch = Stopwatch.StartNew();
@@ -189,7 +197,16 @@ internal sealed class Worker : IAsyncDisposable
                 {
                     var started = Stopwatch.GetTimestamp();
                     var body = MessageBody.Create(command.Step, started);
-                    if (await sender.SendAsync(this, command.Via, conversationId, body, cancellationToken) is { } error)
+                    var clientMessageId = Guid.NewGuid();
+                    var error = await sender.SendAsync(this, command.Via, conversationId, clientMessageId, body, cancellationToken);
+                    if (error is not null && failover is not null)
+                    {
+                        await failover;
+                        Interlocked.Increment(ref retried);
+                        error = await sender.SendAsync(this, command.Via, conversationId, clientMessageId, body, cancellationToken);
+                    }
+
+                    if (error is not null)
                     {
                         errors.AddOrUpdate(error, 1, (_, n) => n + 1);
                         return;
@@ -205,8 +222,14 @@ internal sealed class Worker : IAsyncDisposable
         }
 
         await Task.WhenAll(pending);
+        var seconds = stopwatch.Elapsed.TotalSeconds;
+        if (failover is not null)
+        {
+            await failover;
+        }
+
         Emit(new WorkerEvent("sent", _plan.Index, Step: command.Step, Sent: total, Acked: acked, ExpectedDeliveries: expected,
-            AckLatency: ackLatency, Seconds: stopwatch.Elapsed.TotalSeconds, Errors: new(errors), Gc: _gcPauses.Take()));
+            AckLatency: ackLatency, Seconds: seconds, Errors: new(errors), Gc: _gcPauses.Take(), Retried: retried));
     }
 
     private void ReportReceived() =>
@@ -381,21 +404,26 @@ internal sealed class Worker : IAsyncDisposable
             }
         }
 
-        public async Task<string?> SendAsync(Worker worker, string via, Guid conversationId, string body, CancellationToken cancellationToken)
+        public async Task<string?> SendAsync(Worker worker, string via, Guid conversationId, Guid clientMessageId, string body, CancellationToken cancellationToken)
         {
+            if (via == "hub" && Connection is not { IsConnected: true })
+            {
+                return "not connected";
+            }
+
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(OperationTimeout);
             try
             {
                 if (via == "hub")
                 {
-                    await Connection!.SendMessageAsync(conversationId, Guid.NewGuid(), body, timeout.Token);
+                    await Connection!.SendMessageAsync(conversationId, clientMessageId, body, timeout.Token);
                     return null;
                 }
 
                 using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/conversations/{conversationId}/messages")
                 {
-                    Content = JsonContent.Create(new SendMessageRequest(Guid.NewGuid(), body, null), options: WorkerJson.Contract),
+                    Content = JsonContent.Create(new SendMessageRequest(clientMessageId, body, null), options: WorkerJson.Contract),
                 };
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", worker._tokens.For(User.Id, User.SessionId));
                 using var response = await worker._api.SendAsync(request, timeout.Token);

@@ -18,6 +18,9 @@ internal sealed class WorkerFleet : IAsyncDisposable
     private readonly List<Process> _processes = [];
     private readonly Channel<WorkerEvent> _events = Channel.CreateUnbounded<WorkerEvent>();
     private readonly List<Task> _readers = [];
+    // Answers of another kind than the one being collected, kept for the collect that wants them: a worker may answer a
+    // later command before another worker has answered an earlier one (chat's move and its send).
+    private readonly List<WorkerEvent> _early = [];
     private bool _failed; // keeps the run folder, with the workers' logs
 
     private WorkerFleet(string runDirectory) => RunDirectory = runDirectory;
@@ -84,10 +87,16 @@ internal sealed class WorkerFleet : IAsyncDisposable
 
     public Task SendAsync(WorkerCommand command) => SendAsync(_ => command);
 
-    /// <summary>Waits for one event of this kind from every worker; other events go to <paramref name="onProgress"/>.</summary>
+    /// <summary>Waits for one event of this kind from every worker; progress events go to <paramref name="onProgress"/>.</summary>
     public async Task<IReadOnlyList<WorkerEvent>> CollectAsync(string kind, CancellationToken cancellationToken, Action<WorkerEvent>? onProgress = null)
     {
         var collected = new WorkerEvent?[_processes.Count];
+        foreach (var early in _early.Where(e => e.Kind == kind).ToList())
+        {
+            collected[early.Worker] = early;
+            _early.Remove(early);
+        }
+
         while (collected.Any(e => e is null))
         {
             var workerEvent = await _events.Reader.ReadAsync(cancellationToken);
@@ -100,9 +109,13 @@ internal sealed class WorkerFleet : IAsyncDisposable
                 _failed = true;
                 throw new InvalidOperationException($"Worker {workerEvent.Worker} exited before answering '{kind}'; see {LogOf(workerEvent.Worker)}");
             }
-            else
+            else if (workerEvent.Kind == "progress")
             {
                 onProgress?.Invoke(workerEvent);
+            }
+            else
+            {
+                _early.Add(workerEvent);
             }
         }
 

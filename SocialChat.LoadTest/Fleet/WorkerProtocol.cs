@@ -28,14 +28,16 @@ internal sealed record WorkerUser(int Index, Guid Id, Guid SessionId, IReadOnlyL
 
 /// <summary>
 /// Coordinator → worker, one JSON line on stdin each. Kinds: connect, disconnect, failover (of the node at FailedNode),
-/// send, report, catchup, stop.
+/// send (with FailedNode: that node will fail while sending), report, catchup, stop.
 /// </summary>
 internal sealed record WorkerCommand(string Kind, int Step = 0, double Rate = 0, double Seconds = 0, string Via = "hub", Dictionary<Guid, long>? LastSeqs = null, Uri? FailedNode = null);
 
 /// <summary>
 /// Worker → coordinator, one JSON line on stdout each. Kinds: progress, connected (after a failover also with the
-/// clients it moved as Dropped, and ClosedSeconds until each had seen its connection close), disconnected, sent (with
-/// the worker's GC pauses while sending), received (with the connections open), caughtup, failed.
+/// clients it moved as Dropped, and ClosedAt, the monotonic timestamp every process of the machine shares, when each had
+/// seen its connection close), disconnected, sent (with
+/// the worker's GC pauses while sending, and the sends Retried after a failover), received (with the connections open),
+/// caughtup, failed.
 /// </summary>
 internal sealed record WorkerEvent(
     string Kind,
@@ -55,7 +57,8 @@ internal sealed record WorkerEvent(
     long CaughtUp = 0,
     long Missing = 0,
     LoadToolGc? Gc = null,
-    double ClosedSeconds = 0);
+    long ClosedAt = 0,
+    long Retried = 0);
 
 /// <summary>What the worker's connections received of one step's messages; EachSecond by monotonic second.</summary>
 internal sealed record StepDeliveries(long Count, LatencyHistogram Latency, Dictionary<long, long> EachSecond);

@@ -40,10 +40,11 @@ internal sealed record ReconnectReport(
     double? SettledSeconds);
 
 /// <summary>
-/// connect --node-failure: the node at FailedNode (process Pid) killed or stopped (How); its clients (Dropped) had all seen
-/// their connections close ClosedSeconds after the signal, and were connected to the other nodes (Connected, Failed)
-/// Seconds after it; DroppedLater of the run's connections closed after that (a node that took them failed too), which
-/// left Open connections; Cpu is per moved client. PresenceConnections: the run's users' connections in SocialChat's presence
+/// connect and chat --node-failure: the node at FailedNode (process Pid) killed or stopped (How); its clients (Dropped) had
+/// all seen their connections close ClosedSeconds after the signal, and were connected to the other nodes (Connected,
+/// Failed) Seconds after it; DroppedLater of the run's connections closed after that (a node that took them failed too),
+/// which left Open connections; Cpu is per moved client (connect only: in chat the moves share their seconds with the
+/// messages). PresenceConnections: the run's users' connections in SocialChat's presence
 /// once it no longer held the failed node's, SettledSeconds after the signal (null against another server).
 /// </summary>
 internal sealed record FailoverReport(
@@ -62,12 +63,14 @@ internal sealed record FailoverReport(
     long? PresenceConnections,
     double? SettledSeconds);
 
+/// <summary>One step of chat at a fixed rate. Retried: sends that failed with their node and were sent again after the move (--node-failure).</summary>
 internal sealed record StepReport(
     int Step,
     double Rate,
     double Seconds,
     long Sent,
     long Acked,
+    long Retried,
     long ExpectedDeliveries,
     long Deliveries,
     double DeliveriesPerSecond,
@@ -97,7 +100,8 @@ internal sealed record ChatReport(
     long CaughtUp,
     long Lost,
     StepReport? BestSustained,
-    string? StoppedBecause);
+    string? StoppedBecause,
+    FailoverReport? Failover);
 
 internal sealed record OperationReport(long Count, long Ok, double OkPerSecond, LatencySummary Latency, Dictionary<string, int> Errors);
 

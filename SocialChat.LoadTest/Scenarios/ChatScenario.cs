@@ -11,6 +11,8 @@ namespace SocialChat.LoadTest.Scenarios;
 /// bounded time (or, with --ramp, at rising rates until p99 passes the limit). Every delivery is accounted for:
 /// delivered live + caught up over REST must equal each conversation's committed messages × its members.
 /// Users beyond the members connect too, and with --idle-client hold idle connections: a chat on a large fleet.
+/// With --node-failure a Realtime node fails halfway through the one step: its clients move to the others, send again
+/// what failed, and read what they missed, and still every message must be stored once and delivered to every member.
 /// </summary>
 internal static class ChatScenario
 {
@@ -20,7 +22,12 @@ internal static class ChatScenario
     public static async Task<int> RunAsync(LoadTestOptions options, CancellationToken cancellationToken)
     {
         Loopback.RequireTargets(options);
+        if (options.NodeFailure != "none" && options.Ramp)
+        {
+            throw new ArgumentException("--node-failure fails a node halfway through chat's one step: not with --ramp.");
+        }
 
+        var nodeFailure = NodeFailure.Of(options);
         await using var seeder = new Seeder(options);
         var seed = await seeder.SeedAsync(options.Users, options.Groups, options.GroupSize, options.Directs, historyPerConversation: 0, new Progress<string>(ProgressView.Line), cancellationToken);
         await using var fleet = await WorkerFleet.StartAsync(options, seed);
@@ -36,7 +43,7 @@ internal static class ChatScenario
         StepReport? warmUp = null;
         if (options.WarmUp > 0 && rate / senders <= PerSenderCeiling)
         {
-            warmUp = await RunStepAsync(fleet, cpu, options, step: 0, rate, options.WarmUp, sendersPerWorker, senders, cancellationToken);
+            warmUp = await RunStepAsync(fleet, cpu, options, step: 0, rate, options.WarmUp, sendersPerWorker, senders, failure: null, cancellationToken);
             ProgressView.Line($"warm-up: {rate:N0} msg/s → {ReportWriter.Format(warmUp.Latency)} (not reported)");
         }
 
@@ -48,7 +55,7 @@ internal static class ChatScenario
                 break;
             }
 
-            var result = await RunStepAsync(fleet, cpu, options, step, rate, options.Duration, sendersPerWorker, senders, cancellationToken);
+            var result = await RunStepAsync(fleet, cpu, options, step, rate, options.Duration, sendersPerWorker, senders, nodeFailure, cancellationToken);
             steps.Add(result);
             ProgressView.Line($"step {step}: {rate:N0} msg/s → {result.DeliveriesPerSecond:N0} deliveries/s, {ReportWriter.Format(result.Latency)}");
             if (result.Latency.P99Ms > options.P99LimitMs || result.Acked < result.Sent)
@@ -61,6 +68,7 @@ internal static class ChatScenario
             rate *= options.RampFactor;
         }
 
+        var failover = nodeFailure is null ? null : await nodeFailure.ReportAsync(fleet, [], connected.Sum(e => e.Connected), options, seeder, seed, cancellationToken);
         var lastSeqs = await seeder.LastSeqsAsync(seed.Conversations.Select(c => c.Id), cancellationToken);
         await fleet.SendAsync(new WorkerCommand("catchup", LastSeqs: lastSeqs));
         var caughtUp = await fleet.CollectAsync("caughtup", cancellationToken);
@@ -85,13 +93,14 @@ internal static class ChatScenario
             recovered,
             expected - delivered - recovered,
             options.Ramp ? best : null,
-            stoppedBecause);
+            stoppedBecause,
+            failover);
 
         var rows = new List<(string, object?)>
         {
             ("connected", $"{report.Connected:N0} of {report.Users:N0} ({report.Failed} failed, {report.Dropped} dropped later), {report.Workers} workers"),
             ("conversations", $"{options.Groups} groups of {options.GroupSize}, {options.Directs} direct"),
-            ("sent via " + report.Via, $"{report.Sent:N0} sent, {report.Acked:N0} acknowledged, {report.Committed:N0} committed (warm-up included)"),
+            ("sent via " + report.Via, $"{report.Sent:N0} sent, {report.Acked:N0} acknowledged ({steps.Sum(s => s.Retried):N0} of them sent again after the failover), {report.Committed:N0} committed (warm-up included)"),
             ("deliveries", $"{report.Expected:N0} expected = {report.Delivered:N0} live + {report.CaughtUp:N0} caught up + {report.Lost:N0} lost"),
         };
         foreach (var s in steps)
@@ -107,19 +116,29 @@ internal static class ChatScenario
             rows.Add(("stopped because", stoppedBecause ?? $"{options.RampSteps} steps done"));
         }
 
+        rows.AddRange(NodeFailure.Rows(failover));
         await ReportWriter.WriteAsync(report, options.Report, "chat", rows);
-        return report.Lost == 0 ? 0 : 1;
+        // Across a failure every send must end acknowledged and stored once: a retry that stored a second copy shows as more committed than acknowledged.
+        var storedOnce = failover is null || (NodeFailure.Held(failover) && report.Acked == report.Sent && report.Committed == report.Acked);
+        return report.Lost == 0 && storedOnce ? 0 : 1;
     }
 
     private static async Task<StepReport> RunStepAsync(
-        WorkerFleet fleet, ProcessCpu cpu, LoadTestOptions options, int step, double rate, double duration, int[] sendersPerWorker, int senders, CancellationToken cancellationToken)
+        WorkerFleet fleet, ProcessCpu cpu, LoadTestOptions options, int step, double rate, double duration, int[] sendersPerWorker, int senders,
+        NodeFailure? failure, CancellationToken cancellationToken)
     {
         var cpuAtStart = cpu.Sample();
-        await fleet.SendAsync(plan => new WorkerCommand("send", step, rate * sendersPerWorker[plan.Index] / senders, duration, options.Via));
+        await fleet.SendAsync(plan => new WorkerCommand("send", step, rate * sendersPerWorker[plan.Index] / senders, duration, options.Via, FailedNode: failure?.Node));
         var sent = await ProgressView.RunAsync($"step {step}: sending {rate:N0}/s", duration, async update =>
         {
             var stopwatch = Stopwatch.StartNew();
             using var ticker = new Timer(_ => update(Math.Min(duration, stopwatch.Elapsed.TotalSeconds), $"{stopwatch.Elapsed.TotalSeconds:F0} s"), null, 500, 500);
+            if (failure is not null)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(duration / 2), cancellationToken);
+                await failure.FailAsync(() => fleet.CollectAsync("connected", cancellationToken), cancellationToken);
+            }
+
             return await fleet.CollectAsync("sent", cancellationToken);
         });
         var cpuAtEnd = cpu.Sample();
@@ -165,7 +184,7 @@ internal static class ChatScenario
         }
 
         var seconds = sent.Max(e => e.Seconds);
-        return new StepReport(step, rate, seconds, sent.Sum(e => e.Sent), sent.Sum(e => e.Acked), expected, delivered,
+        return new StepReport(step, rate, seconds, sent.Sum(e => e.Sent), sent.Sum(e => e.Acked), sent.Sum(e => e.Retried), expected, delivered,
             delivered / Math.Max(seconds, 0.001), latency.Summary(), ackLatency.Summary(), ConnectScenario.MergeErrors(sent),
             latency.Distribution(), deliveriesEachSecond, cpu.Between(cpuAtStart, cpuAtEnd, sent.Sum(e => e.Sent)),
             LoadToolGc.Combine(sent.Select(e => e.Gc!)));

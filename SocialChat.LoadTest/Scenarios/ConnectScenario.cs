@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using SocialChat.Data.Realtime;
 using SocialChat.LoadTest.Fleet;
@@ -18,13 +17,11 @@ internal static class ConnectScenario
 {
     private static readonly TimeSpan PresenceSettleTimeout = TimeSpan.FromSeconds(30);
 
-    // A killed node's presence waits for its heartbeat to expire and the Worker's next sweep: the contract allows 60 s.
-    private static readonly TimeSpan FailedNodeSettleTimeout = TimeSpan.FromSeconds(90);
-
     public static async Task<int> RunAsync(LoadTestOptions options, CancellationToken cancellationToken)
     {
         Loopback.RequireTargets(options);
         var realtimePids = ServerMemory.RealtimeProcesses(options);
+        var nodeFailure = NodeFailure.Of(options);
         await using var seeder = new Seeder(options);
         // No conversations: what is measured is the cost of a connection itself.
         var seed = await seeder.SeedAsync(options.Users, groups: 0, options.GroupSize, directs: 0, historyPerConversation: 0, new Progress<string>(ProgressView.Line), cancellationToken);
@@ -45,7 +42,7 @@ internal static class ConnectScenario
         await fleet.SendAsync(new WorkerCommand("report"));
         var received = await fleet.CollectAsync("received", cancellationToken);
         var reconnect = options.Reconnect ? await ReconnectAllAsync(fleet, cpu, options, seeder, seed, cancellationToken) : null;
-        var failover = options.NodeFailure != "none" ? await FailOverAsync(fleet, cpu, options, seeder, seed, reconnect?.Connected ?? count, cancellationToken) : null;
+        var failover = nodeFailure is null ? null : await FailOverAsync(fleet, cpu, options, nodeFailure, seeder, seed, reconnect?.Connected ?? count, cancellationToken);
 
         var seconds = connected.Max(e => e.Seconds);
         var rssGrowth = after.Sum(m => m.RssKiB) - before.Sum(m => m.RssKiB);
@@ -87,18 +84,9 @@ internal static class ConnectScenario
                 ("connections in presence after", reconnect.PresenceConnections is { } held ? $"{held:N0} ({reconnect.SettledSeconds:F1} s after the last reconnect)" : "n/a (not SocialChat)"),
                 ("reconnect errors", reconnect.Errors),
             },
-            .. failover is null ? [] : new (string, object?)[]
-            {
-                ($"node {(failover.How == "kill" ? "killed" : "stopped")} → its clients moved (failed)", $"{failover.FailedNode} (pid {failover.Pid}): {failover.Dropped:N0} → {failover.Connected:N0} ({failover.Failed:N0})"),
-                ("dropped since the move", $"{failover.DroppedLater:N0}"),
-                ("all closed · all moved", $"{failover.ClosedSeconds:F1} s · {failover.Seconds:F1} s after the signal"),
-                ("CPU while moving", ProcessCpu.Format(failover.Cpu, "connect")),
-                ("connections in presence after", failover.PresenceConnections is { } present ? $"{present:N0} of {failover.Open:N0} open ({failover.SettledSeconds:F1} s after the signal)" : "n/a (not SocialChat)"),
-                ("failover errors", failover.Errors),
-            },
+            .. NodeFailure.Rows(failover),
         ]);
-        var failoverHeld = failover is null || (failover is { Failed: 0, DroppedLater: 0 } && (failover.PresenceConnections is null || failover.PresenceConnections == failover.Open));
-        return report.Failed == 0 && report.Dropped == 0 && reconnect is not { Failed: > 0 } && failoverHeld ? 0 : 1;
+        return report.Failed == 0 && report.Dropped == 0 && reconnect is not { Failed: > 0 } && NodeFailure.Held(failover) ? 0 : 1;
     }
 
     /// <summary>Every worker drops all its connections at once, then opens them again as fast as it may.</summary>
@@ -117,33 +105,13 @@ internal static class ConnectScenario
 
     /// <summary>The first Realtime node fails (killed or stopped, by signal), and every worker moves its clients to the other nodes.</summary>
     private static async Task<FailoverReport> FailOverAsync(
-        WorkerFleet fleet, ProcessCpu cpu, LoadTestOptions options, Seeder seeder, SeedPlan seed, int open, CancellationToken cancellationToken)
+        WorkerFleet fleet, ProcessCpu cpu, LoadTestOptions options, NodeFailure failure, Seeder seeder, SeedPlan seed, int open, CancellationToken cancellationToken)
     {
-        var failedNode = options.RealtimeUrls[0];
-        var pid = LocalProcesses.Listening(failedNode.Port)
-            ?? throw new ArgumentException($"--node-failure: no process of this machine listens on {failedNode}.");
         var moving = seed.Users.Count(u => u.Index % options.RealtimeUrls.Count == 0);
         var start = cpu.Sample();
-        var sinceSignal = Stopwatch.StartNew();
-        using (var signal = Process.Start("kill", ["-s", options.NodeFailure == "kill" ? "KILL" : "TERM", pid.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await signal.WaitForExitAsync(cancellationToken);
-        }
-
-        var moved = await ConnectAllAsync(fleet, moving, cancellationToken, $"moving the clients of {failedNode}", new WorkerCommand("failover", FailedNode: failedNode));
-        var seconds = sinceSignal.Elapsed.TotalSeconds;
-        var count = moved.Sum(e => e.Connected);
-        var moveCpu = cpu.Between(start, cpu.Sample(), count);
-        var nowOpen = open - moved.Sum(e => e.Dropped) + count;
-        var (presence, settled) = options.Server == "signalr"
-            ? await SettledPresenceAsync(seeder, seed, nowOpen, FailedNodeSettleTimeout, sinceSignal, cancellationToken)
-            : (null, null);
-
-        // Still open at the end: fewer when a node that took the moved clients failed too.
-        await fleet.SendAsync(new WorkerCommand("report"));
-        var stillOpen = (await fleet.CollectAsync("received", cancellationToken)).Sum(e => e.Connected);
-        return new FailoverReport(options.NodeFailure, failedNode, pid, moved.Sum(e => e.Dropped), count, moved.Sum(e => e.Failed), nowOpen - stillOpen, stillOpen,
-            moved.Max(e => e.ClosedSeconds), seconds, MergeErrors(moved), moveCpu, presence, settled);
+        await failure.FailAsync(() => ConnectAllAsync(fleet, moving, cancellationToken, $"moving the clients of {failure.Node}", new WorkerCommand("failover", FailedNode: failure.Node)), cancellationToken);
+        var moveCpu = cpu.Between(start, cpu.Sample(), failure.Moved);
+        return await failure.ReportAsync(fleet, moveCpu, open, options, seeder, seed, cancellationToken);
     }
 
     /// <summary>
@@ -151,7 +119,7 @@ internal static class ConnectScenario
     /// one, have let go of every dropped one) or the timeout has passed; with the seconds on the given clock. A dropped
     /// connection left in presence would keep its user online for ever.
     /// </summary>
-    private static async Task<(long? Connections, double? Seconds)> SettledPresenceAsync(
+    public static async Task<(long? Connections, double? Seconds)> SettledPresenceAsync(
         Seeder seeder, SeedPlan seed, int open, TimeSpan timeout, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
         var redis = seeder.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();

@@ -95,6 +95,8 @@ internal sealed class LoadTestOptions : IValidatableObject
     /// crash does: its connections end without a goodbye, and the Worker's sweep of dead nodes clears its presence. "stop"
     /// ends it with SIGTERM, as a rolling restart stops an instance: it closes its connections itself. Every worker then
     /// moves that node's clients to the other nodes, as a load balancer would send them, at --connect-concurrency.
+    /// chat: the same halfway through its one step (not with --ramp), while the members send; a send that failed with
+    /// the node is sent again with the same clientMessageId once its client has moved.
     /// </summary>
     [RegularExpression("none|kill|stop")]
     public string NodeFailure { get; set; } = "none";

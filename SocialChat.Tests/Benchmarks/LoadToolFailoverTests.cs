@@ -4,7 +4,7 @@ using SocialChat.Tests.Reliability;
 
 namespace SocialChat.Tests.Benchmarks;
 
-/// <summary>The load tool's connect --node-failure, run small on a system of its own, since it kills or stops a Realtime node.</summary>
+/// <summary>The load tool's --node-failure, run small on a system of its own, since it kills or stops a Realtime node.</summary>
 [Collection(FaultTests.Collection)]
 public sealed class LoadToolFailoverTests
 {
@@ -42,5 +42,31 @@ public sealed class LoadToolFailoverTests
         var openFiles = int.Parse(limits["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]);
         Assert.Contains($"This node holds at most {openFiles - Math.Min(1_000, openFiles / 2)} hub connections (open-file limit {openFiles})",
             string.Join('\n', app.GetLogs("realtime-1")));
+    }
+
+    [Fact]
+    public async Task Chat_through_a_node_crash_stores_every_send_once_and_delivers_it_to_every_member()
+    {
+        await using var app = await SocialChatAppFixture.StartAppAsync();
+
+        var (exitCode, report, output) = await LoadToolSmokeTests.RunToolAsync<ChatReport>(app, () => app.FailuresLogged(["realtime-0", "realtime-1"]), "chat",
+            ["--users", "200", "--per-worker", "100", "--groups", "10", "--group-size", "10", "--directs", "20", "--warm-up", "0",
+             "--rate", "200", "--duration", "6", "--node-failure", "kill"]);
+
+        Assert.True(exitCode == 0, output);
+        var failover = Assert.IsType<FailoverReport>(report.Failover);
+        Assert.Equal(100, failover.Dropped);
+        Assert.Equal(100, failover.Connected);
+        Assert.Equal(200, failover.PresenceConnections);
+        // The killed node's clients had sends in flight, or sent while they moved: those were sent again with their ids,
+        // and every one was acknowledged and stored once.
+        var step = Assert.Single(report.Steps);
+        Assert.InRange(step.Retried, 1, step.Sent);
+        Assert.Equal(1_200, report.Sent);
+        Assert.Equal(report.Sent, report.Acked);
+        Assert.Equal(report.Acked, report.Committed);
+        // What the moved members missed while they moved, they read over REST: nothing is lost.
+        Assert.Equal(0, report.Lost);
+        Assert.Equal(report.Expected, report.Delivered + report.CaughtUp);
     }
 }
