@@ -72,7 +72,7 @@ internal sealed class BareHubConnection(Uri realtime, string accessToken, Loopba
         return base.DisposeAsync();
     }
 
-    protected override void OnClosed() => Open.TryRemove(this, out _);
+    protected override void OnClosed(string reason) => Open.TryRemove(this, out _);
 
     /// <summary>A message may hold several records, each ended by U+001E: the first is the handshake's answer.</summary>
     protected override void OnMessage(ReadOnlySpan<byte> message)

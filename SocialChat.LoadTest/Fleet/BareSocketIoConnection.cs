@@ -33,7 +33,7 @@ internal sealed class BareSocketIoConnection(Uri peer, string accessToken, Loopb
         await AcceptedAsync("SendMessage", id, answer, cancellationToken);
     }
 
-    protected override void OnClosed() => _accepted.TrySetException(new InvalidOperationException("The peer closed the connection before accepting it."));
+    protected override void OnClosed(string reason) => _accepted.TrySetException(new InvalidOperationException($"The peer closed the connection before accepting it: {reason}"));
 
     /// <summary>An Engine.IO packet: its type, then for a message (4) the Socket.IO packet: type, ack id, JSON.</summary>
     protected override void OnMessage(ReadOnlySpan<byte> message)

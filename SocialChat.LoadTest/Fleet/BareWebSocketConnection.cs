@@ -51,8 +51,8 @@ internal abstract class BareWebSocketConnection(ChatConnectionEvents events) : I
     /// <summary>One whole message of the protocol, UTF-8.</summary>
     protected abstract void OnMessage(ReadOnlySpan<byte> message);
 
-    /// <summary>What the protocol does when the socket closed, before the owner hears of a drop.</summary>
-    protected virtual void OnClosed()
+    /// <summary>What the protocol does when the socket closed (and why), before the owner hears of a drop.</summary>
+    protected virtual void OnClosed(string reason)
     {
     }
 
@@ -170,7 +170,7 @@ internal abstract class BareWebSocketConnection(ChatConnectionEvents events) : I
             pending.TrySetException(new WebSocketException($"No answer from the server: {closedBecause}"));
         }
 
-        OnClosed();
+        OnClosed(closedBecause);
         if (!_disposed)
         {
             Events.Closed();

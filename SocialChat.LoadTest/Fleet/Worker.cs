@@ -357,7 +357,7 @@ internal sealed class Worker : IAsyncDisposable
     private sealed class Client(WorkerUser user) : IAsyncDisposable
     {
         private readonly ConcurrentDictionary<Guid, SeqSet> _received = new();
-        private bool _ready;
+        private volatile bool _ready;
 
         public WorkerUser User { get; } = user;
 
@@ -406,7 +406,9 @@ internal sealed class Worker : IAsyncDisposable
 
         public async Task<string?> SendAsync(Worker worker, string via, Guid conversationId, Guid clientMessageId, string body, CancellationToken cancellationToken)
         {
-            if (via == "hub" && Connection is not { IsConnected: true })
+            // Not before the connect has returned: an open socket whose connect is not yet accepted is no place for a
+            // message (the peer closes a connection that sends an event before it joined).
+            if (via == "hub" && !(_ready && Connection is { IsConnected: true }))
             {
                 return "not connected";
             }
