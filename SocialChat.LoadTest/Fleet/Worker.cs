@@ -168,8 +168,8 @@ internal sealed class Worker : IAsyncDisposable
     /// <summary>
     /// Sends rate × seconds messages, evenly spaced, round robin over this worker's members and their conversations. With a
     /// node that fails meanwhile (FailedNode), its clients move to the others once they have seen it close, and a send that
-    /// failed is sent again once they have, with the same clientMessageId, as a client retries after reconnecting: the
-    /// server stores it once, whether or not the first attempt was committed.
+    /// failed is sent again once its client is connected elsewhere, with the same clientMessageId, as a client retries
+    /// after reconnecting: the server stores it once, whether or not the first attempt was committed.
     /// </summary>
     private async Task SendAsync(WorkerCommand command, CancellationToken cancellationToken)
     {
@@ -201,7 +201,7 @@ internal sealed class Worker : IAsyncDisposable
                     var error = await sender.SendAsync(this, command.Via, conversationId, clientMessageId, body, cancellationToken);
                     if (error is not null && failover is not null)
                     {
-                        await failover;
+                        await sender.MovedAsync(command.FailedNode!, failover, cancellationToken);
                         Interlocked.Increment(ref retried);
                         error = await sender.SendAsync(this, command.Via, conversationId, clientMessageId, body, cancellationToken);
                     }
@@ -367,6 +367,18 @@ internal sealed class Worker : IAsyncDisposable
         public Uri? Realtime { get; private set; }
 
         public SeqSet Received(Guid conversationId) => _received.GetOrAdd(conversationId, _ => new SeqSet());
+
+        /// <summary>
+        /// Returns once this client is connected to a node other than the failed one, or once its worker's move ended
+        /// (it could not be moved): when its own reconnect would let it send again.
+        /// </summary>
+        public async Task MovedAsync(Uri failedNode, Task move, CancellationToken cancellationToken)
+        {
+            while (!move.IsCompleted && !(_ready && Realtime != failedNode && Connection is { IsConnected: true }))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+            }
+        }
 
         /// <summary>Connects and waits until the server has joined the connection to its groups; the error when it could not.</summary>
         public async Task<string?> ConnectAsync(Worker worker, Uri realtime, LoopbackWebSockets sockets, CancellationToken cancellationToken)

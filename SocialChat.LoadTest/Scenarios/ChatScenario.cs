@@ -100,7 +100,7 @@ internal static class ChatScenario
         {
             ("connected", $"{report.Connected:N0} of {report.Users:N0} ({report.Failed} failed, {report.Dropped} dropped later), {report.Workers} workers"),
             ("conversations", $"{options.Groups} groups of {options.GroupSize}, {options.Directs} direct"),
-            ("sent via " + report.Via, $"{report.Sent:N0} sent, {report.Acked:N0} acknowledged ({steps.Sum(s => s.Retried):N0} of them sent again after the failover), {report.Committed:N0} committed (warm-up included)"),
+            ("sent via " + report.Via, $"{report.Sent:N0} sent, {report.Acked:N0} acknowledged{(failover is null ? "" : $" ({steps.Sum(s => s.Retried):N0} of them sent again after the move)")}, {report.Committed:N0} committed (warm-up included)"),
             ("deliveries", $"{report.Expected:N0} expected = {report.Delivered:N0} live + {report.CaughtUp:N0} caught up + {report.Lost:N0} lost"),
         };
         foreach (var s in steps)
