@@ -103,7 +103,6 @@ internal sealed class Worker : IAsyncDisposable
     /// </summary>
     private async Task FailOverAsync(Uri failedNode, TimeSpan closeTimeout, CancellationToken cancellationToken)
     {
-        var stopwatch = Stopwatch.StartNew();
         var survivors = _plan.Realtime.Where(node => node != failedNode).ToArray();
         (int Index, Client Item)[] moving = [.. _clients.Index().Where(c => c.Item.Realtime == failedNode)];
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -129,8 +128,7 @@ internal sealed class Worker : IAsyncDisposable
         }
 
         var (connected, failed, errors) = await ConnectAsync(moving, client => survivors[client.User.Index % survivors.Length], cancellationToken);
-        Emit(new WorkerEvent("connected", _plan.Index, Connected: connected, Failed: failed, Dropped: moving.Length,
-            Seconds: stopwatch.Elapsed.TotalSeconds, ClosedAt: closedAt, Errors: errors));
+        Emit(new WorkerEvent("connected", _plan.Index, Connected: connected, Failed: failed, Dropped: moving.Length, ClosedAt: closedAt, Errors: errors));
     }
 
     /// <summary>Connects the clients, each from the source address its place in this worker gives it, with progress events.</summary>

@@ -33,11 +33,10 @@ internal sealed record WorkerUser(int Index, Guid Id, Guid SessionId, IReadOnlyL
 internal sealed record WorkerCommand(string Kind, int Step = 0, double Rate = 0, double Seconds = 0, string Via = "hub", Dictionary<Guid, long>? LastSeqs = null, Uri? FailedNode = null);
 
 /// <summary>
-/// Worker → coordinator, one JSON line on stdout each. Kinds: progress, connected (after a failover also with the
-/// clients it moved as Dropped, and ClosedAt, the monotonic timestamp every process of the machine shares, when each had
-/// seen its connection close), disconnected, sent (with
-/// the worker's GC pauses while sending, and the sends Retried after a failover), received (with the connections open),
-/// caughtup, failed.
+/// Worker → coordinator, one JSON line on stdout each. Kinds: progress, connected (after a failover instead of Seconds
+/// the clients it moved as Dropped, and ClosedAt, the monotonic timestamp every process of the machine shares, when each
+/// had seen its connection close), disconnected, sent (with the worker's GC pauses while sending, and the sends Retried
+/// after a failover), received (with the connections open), caughtup.
 /// </summary>
 internal sealed record WorkerEvent(
     string Kind,

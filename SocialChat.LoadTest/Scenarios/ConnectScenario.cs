@@ -99,7 +99,7 @@ internal static class ConnectScenario
         var count = reconnected.Sum(e => e.Connected);
         var reconnectCpu = cpu.Between(start, cpu.Sample(), count);
         var seconds = reconnected.Max(e => e.Seconds);
-        var (presence, settled) = options.Server == "signalr" ? await SettledPresenceAsync(seeder, seed, count, PresenceSettleTimeout, Stopwatch.StartNew(), cancellationToken) : (null, null);
+        var (presence, settled) = options.Server == "signalr" ? await SettledPresenceAsync(seeder, seed, count, PresenceSettleTimeout, Stopwatch.GetTimestamp(), cancellationToken) : (null, null);
         return new ReconnectReport(dropped, count, reconnected.Sum(e => e.Failed), seconds, count / Math.Max(seconds, 0.001), MergeErrors(reconnected), reconnectCpu, presence, settled);
     }
 
@@ -116,11 +116,11 @@ internal static class ConnectScenario
 
     /// <summary>
     /// The users' connections in presence, read until they are as many as are open (the nodes, or the sweep of a dead
-    /// one, have let go of every dropped one) or the timeout has passed; with the seconds on the given clock. A dropped
-    /// connection left in presence would keep its user online for ever.
+    /// one, have let go of every dropped one) or the timeout has passed; with the seconds since <paramref name="since"/>
+    /// (a <see cref="Stopwatch"/> timestamp). A dropped connection left in presence would keep its user online for ever.
     /// </summary>
     public static async Task<(long? Connections, double? Seconds)> SettledPresenceAsync(
-        Seeder seeder, SeedPlan seed, int open, TimeSpan timeout, Stopwatch stopwatch, CancellationToken cancellationToken)
+        Seeder seeder, SeedPlan seed, int open, TimeSpan timeout, long since, CancellationToken cancellationToken)
     {
         var redis = seeder.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
         var waited = Stopwatch.StartNew();
@@ -134,7 +134,7 @@ internal static class ConnectScenario
 
             if (connections == open || waited.Elapsed > timeout)
             {
-                return (connections, stopwatch.Elapsed.TotalSeconds);
+                return (connections, Stopwatch.GetElapsedTime(since).TotalSeconds);
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);

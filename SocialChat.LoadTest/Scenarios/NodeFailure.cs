@@ -16,7 +16,6 @@ internal sealed class NodeFailure
     // A killed node's presence waits for its heartbeat to expire and the Worker's next sweep: the contract allows 60 s.
     private static readonly TimeSpan PresenceSettleTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly Stopwatch _sinceSignal = new();
     private long _signalledAt;
     private IReadOnlyList<WorkerEvent> _moved = [];
     private double _movedSeconds;
@@ -48,7 +47,6 @@ internal sealed class NodeFailure
     /// <summary>Signals the node, then waits for every worker's "connected" answer to the move (<paramref name="moves"/>).</summary>
     public async Task FailAsync(Func<Task<IReadOnlyList<WorkerEvent>>> moves, CancellationToken cancellationToken)
     {
-        _sinceSignal.Start();
         _signalledAt = Stopwatch.GetTimestamp();
         using (var signal = Process.Start("kill", ["-s", How == "kill" ? "KILL" : "TERM", Pid.ToString(CultureInfo.InvariantCulture)]))
         {
@@ -56,7 +54,7 @@ internal sealed class NodeFailure
         }
 
         _moved = await moves();
-        _movedSeconds = _sinceSignal.Elapsed.TotalSeconds;
+        _movedSeconds = Stopwatch.GetElapsedTime(_signalledAt).TotalSeconds;
     }
 
     /// <summary>
@@ -68,7 +66,7 @@ internal sealed class NodeFailure
     {
         var nowOpen = open - _moved.Sum(e => e.Dropped) + Moved;
         var (presence, settled) = options.Server == "signalr"
-            ? await ConnectScenario.SettledPresenceAsync(seeder, seed, nowOpen, PresenceSettleTimeout, _sinceSignal, cancellationToken)
+            ? await ConnectScenario.SettledPresenceAsync(seeder, seed, nowOpen, PresenceSettleTimeout, _signalledAt, cancellationToken)
             : (null, null);
 
         // Still open at the end: fewer when a node that took the moved clients failed too.
