@@ -17,6 +17,7 @@ public static class Cursor
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         RespectRequiredConstructorParameters = true,
+        Converters = { new UtcOnlyDateTimeConverter() },
     };
 
     public static string Encode<TPosition>(TPosition position) =>
@@ -39,5 +40,18 @@ public static class Cursor
         {
             return false;
         }
+    }
+
+    // A position's times were written in UTC; one without a zone or with an offset is a forged cursor, and
+    // PostgreSQL's timestamptz parameters refuse such a DateTime with an exception, not a 400.
+    private sealed class UtcOnlyDateTimeConverter : JsonConverter<DateTime>
+    {
+        public override DateTime Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var value = reader.GetDateTime();
+            return value.Kind == DateTimeKind.Utc ? value : throw new JsonException("A cursor's time must be in UTC.");
+        }
+
+        public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options) => writer.WriteStringValue(value);
     }
 }

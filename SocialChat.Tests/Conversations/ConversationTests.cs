@@ -1,3 +1,7 @@
+using System.Buffers.Text;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
 using SocialChat.Data.Messages;
@@ -244,6 +248,35 @@ public sealed class ConversationTests(SocialChatAppFixture fixture)
         await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/messages?cursor=e30"), "cursor");
         await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/messages?after=0&cursor={historyCursor}"), "cursor");
         Assert.Equal("one", (await (await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/messages?cursor={historyCursor}")).ReadAsync<Page<SocialChat.Data.Messages.MessageResponse>>()).Items.Single().Body);
+    }
+
+    [Fact]
+    public async Task A_cursor_whose_time_was_moved_out_of_UTC_is_a_400_not_a_500()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var member = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner, member);
+        await Chat.CreateGroupAsync(owner);
+        var listCursor = (await (await owner.Client.GetAsync("/api/v1/conversations?limit=1")).ReadAsync<Page<ConversationResponse>>()).NextCursor;
+        var membersCursor = (await (await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/members?limit=1")).ReadAsync<JsonElement>()).GetProperty("nextCursor").GetString();
+
+        foreach (var zone in new[] { "", "+02:00" })
+        {
+            await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"/api/v1/conversations?cursor={OutOfUtc(listCursor!, zone)}"), "cursor");
+            await ProblemAssert.IsValidationProblemAsync(await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/members?cursor={OutOfUtc(membersCursor!, zone)}"), "cursor");
+        }
+
+        // The cursor as it was still pages.
+        Assert.Single((await (await owner.Client.GetAsync($"/api/v1/conversations?limit=1&cursor={listCursor}")).ReadAsync<Page<ConversationResponse>>()).Items);
+    }
+
+    // The same position with its UTC time's "Z" replaced: no zone at all, or an offset.
+    private static string OutOfUtc(string cursor, string zone)
+    {
+        var json = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+        var moved = Regex.Replace(json, "(\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?)Z\"", $"$1{zone}\"");
+        Assert.NotEqual(json, moved);
+        return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(moved));
     }
 
     [Fact]
