@@ -59,17 +59,24 @@ internal sealed class ProcessCpu
     /// started in between counts whole; one that ended in between is lost (its time is gone with it). Last, the cores
     /// stolen by the host in the window (<see cref="StolenByTheHost"/>, no processes, no CPU per operation).
     /// </summary>
-    public IReadOnlyList<RoleCpu> Between(CpuSample start, CpuSample end, long operations)
+    public IReadOnlyList<RoleCpu> Between(CpuSample start, CpuSample end, long operations) => Over([(start, end)], operations);
+
+    /// <summary>The same over several windows taken together (their seconds and CPU summed); processes as at the last window's end.</summary>
+    public IReadOnlyList<RoleCpu> Over(IReadOnlyList<(CpuSample Start, CpuSample End)> windows, long operations)
     {
-        var seconds = Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp).TotalSeconds;
+        var seconds = windows.Sum(w => Stopwatch.GetElapsedTime(w.Start.Timestamp, w.End.Timestamp).TotalSeconds);
+        var last = windows[^1].End;
         return [
             .. _roles.Select(r =>
             {
-                var before = start.CpuByRole[r.Role];
-                var used = end.CpuByRole[r.Role].Sum(p => (p.Value - before.GetValueOrDefault(p.Key)).TotalMilliseconds);
-                return new RoleCpu(r.Role, end.CpuByRole[r.Role].Count, used / 1000 / seconds, operations > 0 ? used / operations : null);
+                var used = windows.Sum(w =>
+                {
+                    var before = w.Start.CpuByRole[r.Role];
+                    return w.End.CpuByRole[r.Role].Sum(p => (p.Value - before.GetValueOrDefault(p.Key)).TotalMilliseconds);
+                });
+                return new RoleCpu(r.Role, last.CpuByRole[r.Role].Count, used / 1000 / seconds, operations > 0 ? used / operations : null);
             }),
-            new RoleCpu(StolenByTheHost, 0, (end.Stolen - start.Stolen).TotalSeconds / seconds, null),
+            new RoleCpu(StolenByTheHost, 0, windows.Sum(w => (w.End.Stolen - w.Start.Stolen).TotalSeconds) / seconds, null),
         ];
     }
 

@@ -113,6 +113,7 @@ internal sealed record CommitReport(
     int Concurrency,
     int Committers,
     double Seconds,
+    int Rounds,
     long WarmUpSends,
     OperationReport Sends,
     long Stored,

@@ -14,10 +14,11 @@ namespace SocialChat.LoadTest.Scenarios;
 
 /// <summary>
 /// The durable send path against the database's own commit rate (issue 9: durable sends/s at least PostgreSQL's
-/// single-row INSERT rate). First --concurrency callers in this process send for --duration seconds through the
-/// services' own send operation (<see cref="Messages.SendAsync"/>: the member check, the grouped commit, the publish to
-/// the backplane), as the Api and the hub call it but without HTTP or a socket in front; then as many connections
-/// commit single-row INSERTs into a scratch table of the same PostgreSQL for as long.
+/// single-row INSERT rate). --concurrency callers in this process send through the services' own send operation
+/// (<see cref="Messages.SendAsync"/>: the member check, the grouped commit, the publish to the backplane), as the Api
+/// and the hub call it but without HTTP or a socket in front; as many connections commit single-row INSERTs into a
+/// scratch table of the same PostgreSQL. After a warm-up of each, the two take --rounds turns of --duration / --rounds
+/// seconds, and each is reported over its turns together.
 /// </summary>
 internal static class CommitScenario
 {
@@ -43,48 +44,52 @@ internal static class CommitScenario
         var cpu = ProcessCpu.Of(options);
         long issued = 0;
         Task Send(OperationTally tally) => SendAsync(services.Services, seed, Interlocked.Increment(ref issued), tally);
+        Task Insert(OperationTally tally) => InsertAsync(services.Database, tally);
         var warmUp = new OperationTally();
-        await RunCallersAsync("commit: warming up the send path", options.WarmUp, options.Concurrency, warmUp, Send, cancellationToken);
         var sends = new OperationTally();
-        double sendSeconds;
+        var inserts = new OperationTally();
+        double sendSeconds = 0, insertSeconds = 0;
+        List<(CpuSample Start, CpuSample End)> sendWindows = [], insertWindows = [];
         long commitCount, committedSends;
-        var cpuAtStart = cpu.Sample();
-        using (var commits = new CommitCounter())
-        {
-            sendSeconds = await RunCallersAsync($"commit: {options.Concurrency} callers sending", options.Duration, options.Concurrency, sends, Send, cancellationToken);
-            (commitCount, committedSends) = commits.Totals;
-        }
-
-        var sendCpu = cpu.Between(cpuAtStart, cpu.Sample(), sends.Count);
-
-        // Every acknowledged send must be in the database: the conversations' last seqs count what was committed.
-        var stored = (await services.LastSeqsAsync(seed.Conversations.Select(c => c.Id), cancellationToken)).Values.Sum();
 
         // A plain logged table: each INSERT is a commit that waits for its WAL flush, as a send's does.
-        var inserts = new OperationTally();
-        double insertSeconds;
-        IReadOnlyList<RoleCpu> insertCpu;
         await ExecuteAsync(services.Database, $"CREATE TABLE IF NOT EXISTS {ScratchTable} (id uuid PRIMARY KEY, body text NOT NULL, created_at timestamptz NOT NULL)");
         try
         {
-            cpuAtStart = cpu.Sample();
-            insertSeconds = await RunCallersAsync($"commit: {options.Concurrency} connections inserting single rows", options.Duration, options.Concurrency, inserts, tally => InsertAsync(services.Database, tally), cancellationToken);
-            insertCpu = cpu.Between(cpuAtStart, cpu.Sample(), inserts.Count);
+            // Both warm up (compiled code, open connections) before either is measured.
+            await RunCallersAsync("commit: warming up the send path", options.WarmUp, options.Concurrency, warmUp, Send, cancellationToken);
+            await RunCallersAsync("commit: warming up the INSERTs", options.WarmUp, options.Concurrency, new OperationTally(), Insert, cancellationToken);
+            var roundSeconds = options.Duration / options.Rounds;
+            using var commits = new CommitCounter();
+            for (var round = 1; round <= options.Rounds; round++)
+            {
+                var start = cpu.Sample();
+                sendSeconds += await RunCallersAsync($"commit: round {round} of {options.Rounds}, {options.Concurrency} callers sending", roundSeconds, options.Concurrency, sends, Send, cancellationToken);
+                sendWindows.Add((start, cpu.Sample()));
+                start = cpu.Sample();
+                insertSeconds += await RunCallersAsync($"commit: round {round} of {options.Rounds}, {options.Concurrency} connections inserting single rows", roundSeconds, options.Concurrency, inserts, Insert, cancellationToken);
+                insertWindows.Add((start, cpu.Sample()));
+            }
+
+            (commitCount, committedSends) = commits.Totals;
         }
         finally
         {
             await ExecuteAsync(services.Database, $"DROP TABLE IF EXISTS {ScratchTable}");
         }
 
+        // Every acknowledged send must be in the database: the conversations' last seqs count what was committed.
+        var stored = (await services.LastSeqsAsync(seed.Conversations.Select(c => c.Id), cancellationToken)).Values.Sum();
+
         var report = new CommitReport(
-            options.Users, seed.Conversations.Count, options.Concurrency, options.Committers, options.Duration,
+            options.Users, seed.Conversations.Count, options.Concurrency, options.Committers, options.Duration, options.Rounds,
             warmUp.Report(options.WarmUp).Ok, sends.Report(sendSeconds), stored, commitCount, commitCount == 0 ? 0 : (double)committedSends / commitCount,
             inserts.Report(insertSeconds),
-            sendCpu,
-            insertCpu);
+            cpu.Over(sendWindows, sends.Count),
+            cpu.Over(insertWindows, inserts.Count));
         var ratio = report.Sends.OkPerSecond / Math.Max(report.SingleRowInserts.OkPerSecond, 0.001);
         await ReportWriter.WriteAsync(report, options.Report, "commit", [
-            ("callers × time", $"{options.Concurrency} × {options.Duration} s, {seed.Conversations.Count:N0} conversations of {options.Users:N0} users, {options.Committers} committers"),
+            ("callers × time", $"{options.Concurrency} × {options.Duration} s in {options.Rounds} rounds each, {seed.Conversations.Count:N0} conversations of {options.Users:N0} users, {options.Committers} committers"),
             ("durable sends", $"{report.Sends.Ok:N0} ok of {report.Sends.Count:N0}, {report.Sends.OkPerSecond:N0}/s"),
             ("send latency", report.Sends.Latency),
             ("CPU while sending", ProcessCpu.Format(report.SendCpu)),

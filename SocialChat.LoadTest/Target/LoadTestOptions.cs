@@ -159,6 +159,14 @@ internal sealed class LoadTestOptions : IValidatableObject
     [Range(1, 32)]
     public int Committers { get; set; } = new MessageCommitOptions().Committers;
 
+    /// <summary>
+    /// commit: the sends and the single-row INSERTs take turns this many times, <see cref="Duration"/> / rounds seconds
+    /// each, so that both meet the same machine: on a shared two-core box the INSERT rate alone moved by a third between
+    /// runs minutes apart.
+    /// </summary>
+    [Range(1, 100)]
+    public int Rounds { get; set; } = 3;
+
     /// <summary>api: messages seeded into every conversation so that history reads read something.</summary>
     [Range(0, 10_000)]
     public int History { get; set; } = 50;
