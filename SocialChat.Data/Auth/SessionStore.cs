@@ -51,6 +51,19 @@ public sealed class SessionStore(
         return session is not null && session.UserId == userId;
     }
 
+    /// <summary>Those of these sessions that are no longer live (revoked, expired or gone), from PostgreSQL, the durable copy.</summary>
+    public async Task<IReadOnlySet<Guid>> EndedAmongAsync(IReadOnlyCollection<Guid> sessionIds, CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
+        var now = time.GetUtcNow().UtcDateTime;
+        var live = await db.Sessions.AsNoTracking()
+            .Where(s => sessionIds.Contains(s.Id) && s.RevokedAt == null && s.ExpiresAt > now)
+            .Select(s => s.Id)
+            .ToListAsync(cancellationToken);
+        return sessionIds.Except(live).ToHashSet();
+    }
+
     /// <summary>Caches a session that was just created or refreshed.</summary>
     public Task RememberAsync(Session session) => CacheAsync(session.Id, new LiveSession(session.UserId, session.ExpiresAt));
 
@@ -76,7 +89,7 @@ public sealed class SessionStore(
         }
         catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, cancellationToken))
         {
-            logger.LogWarning(exception, "Could not announce the revocation of session {SessionId}; its hub connections close at their next check", sessionId);
+            logger.LogWarning(exception, "Could not announce the revocation of session {SessionId}; its hub connections close at their node's next sweep of ended sessions", sessionId);
         }
 
         return true;

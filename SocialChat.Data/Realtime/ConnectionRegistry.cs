@@ -25,11 +25,11 @@ public sealed class ConnectionRegistry
 
     public void Remove(string connectionId) => _connections.TryRemove(connectionId, out _);
 
-    public void AbortSession(Guid sessionId)
+    public void AbortSessions(IReadOnlySet<Guid> sessionIds)
     {
         foreach (var (_, connection) in _connections)
         {
-            if (connection.SessionId == sessionId)
+            if (sessionIds.Contains(connection.SessionId))
             {
                 connection.Context.Abort();
             }

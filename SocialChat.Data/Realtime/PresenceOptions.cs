@@ -20,6 +20,14 @@ public sealed class PresenceOptions
     [Range(typeof(TimeSpan), "00:00:00.200", "00:00:30")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How often a node asks PostgreSQL which of its connections' sessions have ended (revoked or expired) and closes
+    /// their connections: the backstop for a revocation whose announcement never reached the node (Redis away when it
+    /// was made, or a connect still under way when it came).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:10:00")]
+    public TimeSpan EndedSessionSweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Live hub connections one user may hold across all nodes (devices, tabs).</summary>
     [Range(1, 1_000)]
     public int MaxConnectionsPerUser { get; set; } = 20;

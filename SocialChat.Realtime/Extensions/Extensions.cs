@@ -40,6 +40,7 @@ internal static class Extensions
         builder.Services.AddHostedService<ConnectPathWarmUp>();
         builder.Services.AddHostedService<NodeHeartbeat>();
         builder.Services.AddHostedService<SessionRevocationListener>();
+        builder.Services.AddHostedService<EndedSessionSweep>();
     }
 
     /// <summary>Before authentication, so that a refused connection costs no token or session check.</summary>

@@ -12,7 +12,7 @@ internal sealed class SessionRevocationListener(IConnectionMultiplexer redis, Co
         {
             if (Guid.TryParseExact(sessionId.ToString(), "N", out var id))
             {
-                connections.AbortSession(id);
+                connections.AbortSessions(new HashSet<Guid> { id });
             }
         });
 

@@ -21,6 +21,7 @@ public sealed class SocialChatAppFixture : IAsyncLifetime
         ["Presence__NodeTimeout"] = "00:00:04",
         ["Presence__HeartbeatInterval"] = "00:00:01",
         ["Presence__SweepInterval"] = "00:00:01",
+        ["Presence__EndedSessionSweepInterval"] = "00:00:01",
         ["Social__PopularAuthorFollowerThreshold"] = "3",
         ["Social__FanOutPollInterval"] = "00:00:00.100",
         // Every test client comes from 127.0.0.1: the per-address budgets must cover the whole suite.

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Npgsql;
 using SocialChat.Data.Auth;
 using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
@@ -154,6 +155,27 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
         // The same user's other session, on the same node, keeps its connection and is served.
         Assert.Equal(HubConnectionState.Connected, otherDevicesHub.Connection.State);
         Assert.NotEmpty(await otherDevicesHub.Connection.InvokeAsync<IReadOnlyList<PresenceResponse>>("SubscribePresence", new[] { user.Id }));
+    }
+
+    [Fact]
+    public async Task A_session_revoked_without_an_announcement_has_its_connection_closed_by_the_next_sweep()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        var other = await TestUser.RegisterAsync(fixture);
+        await using var hub = await ConnectAsync(user, 1);
+        await using var othersHub = await ConnectAsync(other, 1);
+
+        // Revoked as SessionStore does first, in PostgreSQL, but with no announcement on Redis: as when Redis was away.
+        await using (var connection = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb")))
+        {
+            await connection.OpenAsync();
+            await using var revoke = new NpgsqlCommand("UPDATE sessions SET revoked_at = now() WHERE user_id = $1", connection) { Parameters = { new() { Value = user.Id } } };
+            Assert.Equal(1, await revoke.ExecuteNonQueryAsync());
+        }
+
+        await hub.Closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        // Another user's live session on the same node keeps its connection.
+        Assert.Equal(HubConnectionState.Connected, othersHub.Connection.State);
     }
 
     [Fact]
