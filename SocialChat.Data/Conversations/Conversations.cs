@@ -209,7 +209,7 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
 
         if (caller.Value.Kind == ConversationKind.Direct)
         {
-            return new DomainError.Invalid(new Dictionary<string, string[]>(), "A direct conversation's members cannot change.");
+            return DirectConversationRefused("A direct conversation's members cannot change.");
         }
 
         var target = memberId == userId ? caller : await Membership.FindAsync(db, memberId, conversationId, cancellationToken);
@@ -299,6 +299,10 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
         return new Page<MemberResponse>(items, next);
     }
 
+    // The route's conversation id is the field at fault: it names a direct conversation where a group was needed.
+    private static DomainError.Invalid DirectConversationRefused(string message) =>
+        new(new Dictionary<string, string[]> { ["id"] = [message] }, message);
+
     private async Task<DomainError?> GroupAccessAsync(Guid userId, Guid conversationId, MemberRole required, CancellationToken cancellationToken)
     {
         var membership = await Membership.FindAsync(db, userId, conversationId, cancellationToken);
@@ -309,7 +313,7 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
 
         if (membership.Value.Kind == ConversationKind.Direct)
         {
-            return new DomainError.Invalid(new Dictionary<string, string[]>(), "A direct conversation has no title, roles or member changes.");
+            return DirectConversationRefused("A direct conversation has no title, roles or member changes.");
         }
 
         return membership.Value.Role >= required ? null : new DomainError.Forbidden($"Only a group {required.ToString().ToLowerInvariant()} can do that.");

@@ -93,6 +93,9 @@ public sealed class ConversationTests(SocialChatAppFixture fixture)
         await ProblemAssert.IsProblemAsync(await member.Client.PatchJsonAsync(root, new { title = "Renamed" }), HttpStatusCode.Forbidden);
         await ProblemAssert.IsProblemAsync(await member.Client.PostJsonAsync($"{root}/members", new { userIds = new[] { newcomer.Id } }), HttpStatusCode.Forbidden);
 
+        // A role is its name: 1 is not a role (as an enum's position it would have been admin).
+        await ProblemAssert.IsProblemAsync(await owner.Client.PatchJsonAsync($"{root}/members/{member.Id}", new { role = 1 }), HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblemAsync(await member.Client.PatchJsonAsync(root, new { title = "Renamed" }), HttpStatusCode.Forbidden);
         Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.PatchJsonAsync($"{root}/members/{member.Id}", new { role = "admin" })).StatusCode);
         Assert.Equal("Renamed", (await (await member.Client.PatchJsonAsync(root, new { title = "  Renamed " })).ReadAsync<ConversationResponse>()).Title);
         Assert.Equal(HttpStatusCode.NoContent, (await member.Client.PostJsonAsync($"{root}/members", new { userIds = new[] { newcomer.Id } })).StatusCode);
@@ -167,10 +170,10 @@ public sealed class ConversationTests(SocialChatAppFixture fixture)
         Assert.Equal("Bob Dylan", direct.Title);
         Assert.Equal("Alice Liddell", (await Chat.GetAsync(bob, direct.Id)).Title);
 
-        await ProblemAssert.IsProblemAsync(await alice.Client.PatchJsonAsync(root, new { title = "Us" }), HttpStatusCode.BadRequest);
-        await ProblemAssert.IsProblemAsync(await alice.Client.PostJsonAsync($"{root}/members", new { userIds = new[] { carol.Id } }), HttpStatusCode.BadRequest);
-        await ProblemAssert.IsProblemAsync(await alice.Client.PatchJsonAsync($"{root}/members/{bob.Id}", new { role = "admin" }), HttpStatusCode.BadRequest);
-        await ProblemAssert.IsProblemAsync(await alice.Client.DeleteAsync($"{root}/members/{alice.Id}"), HttpStatusCode.BadRequest);
+        await ProblemAssert.IsValidationProblemAsync(await alice.Client.PatchJsonAsync(root, new { title = "Us" }), "id");
+        await ProblemAssert.IsValidationProblemAsync(await alice.Client.PostJsonAsync($"{root}/members", new { userIds = new[] { carol.Id } }), "id");
+        await ProblemAssert.IsValidationProblemAsync(await alice.Client.PatchJsonAsync($"{root}/members/{bob.Id}", new { role = "admin" }), "id");
+        await ProblemAssert.IsValidationProblemAsync(await alice.Client.DeleteAsync($"{root}/members/{alice.Id}"), "id");
         Assert.Equal(2, (await Chat.GetAsync(bob, direct.Id)).MemberCount);
     }
 
