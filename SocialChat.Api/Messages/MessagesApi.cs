@@ -37,7 +37,9 @@ public static class MessagesApi
         }
 
         var (message, created) = result.Value;
-        return created ? TypedResults.Created($"/api/v1/conversations/{id}/messages/{message.Seq}", message) : TypedResults.Ok(message);
+        // No Location: a message has no URL of its own to GET (history pages are read by seq), and the 201 names the
+        // conversation's messages, the request's own URL, as the place it was created in.
+        return created ? TypedResults.Created((string?)null, message) : TypedResults.Ok(message);
     }
 
     public static async Task<Results<Ok<MessageResponse>, ProblemHttpResult>> EditAsync(
