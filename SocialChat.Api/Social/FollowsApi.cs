@@ -31,7 +31,7 @@ public static class FollowsApi
     public static async Task<Results<NoContent, ProblemHttpResult>> UnfollowAsync(
         Guid id, ClaimsPrincipal user, [AsParameters] SocialServices services, CancellationToken cancellationToken)
     {
-        return (await FollowGraph.UnfollowAsync(services.Db, user.GetUserId(), id, cancellationToken)).ToNoContentOrProblem();
+        return (await FollowGraph.UnfollowAsync(services.Db, services.PresenceSubscriptions, user.GetUserId(), id, cancellationToken)).ToNoContentOrProblem();
     }
 
     public static async Task<Results<Ok<Page<UserResponse>>, ProblemHttpResult>> ListFollowersAsync(

@@ -1,8 +1,9 @@
 using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Notifications;
+using SocialChat.Data.Realtime;
 using SocialChat.Data.Social;
 
 namespace SocialChat.Api.Social;
 
 /// <summary>What the social handlers need, as one [AsParameters] record.</summary>
-public sealed record SocialServices(SocialDbContext Db, Notifier Notifier, HomeFeed HomeFeed);
+public sealed record SocialServices(SocialDbContext Db, Notifier Notifier, HomeFeed HomeFeed, IPresenceSubscriptions PresenceSubscriptions);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using SocialChat.Data.Auth;
 using SocialChat.Data.Common;
 using SocialChat.Data.Infrastructure;
+using SocialChat.Data.Realtime;
 using SocialChat.Data.Users;
 
 namespace SocialChat.Api.Users;
@@ -41,8 +42,8 @@ public static class UsersApi
         (await Profiles.SearchAsync(db, query, cursor, limit, cancellationToken)).ToOkOrProblem();
 
     public static async Task<Results<NoContent, ProblemHttpResult>> BlockAsync(
-        Guid id, ClaimsPrincipal user, SocialDbContext db, CancellationToken cancellationToken) =>
-        (await Profiles.BlockAsync(db, user.GetUserId(), id, cancellationToken)).ToNoContentOrProblem();
+        Guid id, ClaimsPrincipal user, SocialDbContext db, IPresenceSubscriptions presenceSubscriptions, CancellationToken cancellationToken) =>
+        (await Profiles.BlockAsync(db, presenceSubscriptions, user.GetUserId(), id, cancellationToken)).ToNoContentOrProblem();
 
     public static async Task<Results<NoContent, ProblemHttpResult>> UnblockAsync(
         Guid id, ClaimsPrincipal user, SocialDbContext db, CancellationToken cancellationToken) =>

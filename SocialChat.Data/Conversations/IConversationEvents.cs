@@ -16,7 +16,10 @@ public interface IConversationEvents
 
     Task ReadReceiptAsync(Guid conversationId, Guid userId, long seq);
 
-    /// <summary>Members joined or left: their live connections follow, then everyone concerned gets ConversationChanged.</summary>
+    /// <summary>
+    /// Members joined or left: their live connections follow, presence subscriptions this conversation alone allowed
+    /// end, then everyone concerned gets ConversationChanged.
+    /// </summary>
     Task MembershipChangedAsync(Guid conversationId, IReadOnlyCollection<Guid> added, IReadOnlyCollection<Guid> removed);
 
     /// <summary>Created or renamed: each of these users gets the conversation as they see it.</summary>

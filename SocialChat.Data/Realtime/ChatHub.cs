@@ -134,6 +134,10 @@ public sealed class ChatHub(
     }
 
     /// <summary>The current presence of these users, then PresenceChanged events for those the caller may see.</summary>
+    /// <remarks>
+    /// The events stop once the caller may no longer see a user (an unfollow, a block, no conversation shared any more:
+    /// <see cref="IPresenceSubscriptions"/>); a user the caller may see again must be subscribed to again.
+    /// </remarks>
     public async Task<IReadOnlyList<PresenceResponse>> SubscribePresence(Guid[] userIds)
     {
         if (userIds is null || userIds.Length > presenceOptions.Value.MaxUsersPerQuery)

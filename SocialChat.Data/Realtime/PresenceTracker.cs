@@ -132,6 +132,35 @@ public sealed class PresenceTracker(
         return visible;
     }
 
+    /// <summary>The pairs among these whose watcher may not see the target.</summary>
+    /// <remarks>
+    /// By visible_users itself, once per watcher with all of that watcher's targets, so the rule is the one REST and
+    /// SubscribePresence apply, and a member leaving a group of 10,000 costs one statement rather than 10,000.
+    /// </remarks>
+    public async Task<List<(Guid WatcherId, Guid TargetId)>> HiddenPairsAsync(IReadOnlyCollection<(Guid WatcherId, Guid TargetId)> pairs, CancellationToken cancellationToken)
+    {
+        await using var query = database.CreateCommand("""
+            SELECT watcher.id, hidden.id
+            FROM (SELECT pair.watcher_id AS id, array_agg(pair.target_id) AS target_ids
+                  FROM unnest($1, $2) AS pair(watcher_id, target_id)
+                  GROUP BY pair.watcher_id) AS watcher
+            CROSS JOIN LATERAL (
+                SELECT unnest(watcher.target_ids) AS id
+                EXCEPT
+                SELECT visible.id FROM visible_users(watcher.id, watcher.target_ids) AS visible) AS hidden
+            """);
+        query.Parameters.Add(new NpgsqlParameter { Value = pairs.Select(p => p.WatcherId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        query.Parameters.Add(new NpgsqlParameter { Value = pairs.Select(p => p.TargetId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        var hidden = new List<(Guid WatcherId, Guid TargetId)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            hidden.Add((reader.GetGuid(0), reader.GetGuid(1)));
+        }
+
+        return hidden;
+    }
+
     /// <summary>A presence write of this node failed (Redis away): the next heartbeat reconciles the node's connections.</summary>
     public void RequestReconcile() => Interlocked.Exchange(ref _reconcileRequested, 1);
 

@@ -26,6 +26,7 @@ public static class RealtimeExtensions
         builder.Services.AddScoped<SignalRConversationEvents>();
         builder.Services.AddScoped<IConversationEvents>(services => services.GetRequiredService<SignalRConversationEvents>());
         builder.Services.AddScoped<INotificationPublisher>(services => services.GetRequiredService<SignalRConversationEvents>());
+        builder.Services.AddScoped<IPresenceSubscriptions>(services => services.GetRequiredService<SignalRConversationEvents>());
 
         var cache = builder.Configuration.GetConnectionString(DataExtensions.CacheConnectionName)
             ?? throw new InvalidOperationException($"ConnectionStrings:{DataExtensions.CacheConnectionName} is not set.");

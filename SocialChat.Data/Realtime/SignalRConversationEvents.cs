@@ -22,8 +22,10 @@ public sealed class SignalRConversationEvents(
     PresenceTracker presence,
     SocialDbContext db,
     IOptions<RedisOutageOptions> outage,
-    ILogger<SignalRConversationEvents> logger) : IConversationEvents, INotificationPublisher
+    ILogger<SignalRConversationEvents> logger) : IConversationEvents, INotificationPublisher, IPresenceSubscriptions
 {
+    private const int GroupRemovalChunkSize = 1_000;
+
     public async Task MessageReceivedAsync(MessageResponse message)
     {
         if (await DeliverAsync(() => hub.Clients.Group(ChatGroups.Conversation(message.ConversationId)).MessageReceived(message)))
@@ -45,7 +47,8 @@ public sealed class SignalRConversationEvents(
     /// <summary>
     /// Group membership is per connection, so the user's live connections (on any node, found in the
     /// presence sets) join or leave the conversation's group through the backplane, which waits for the
-    /// owning node to confirm; the next message then reaches them without a reconnect.
+    /// owning node to confirm; the next message then reaches them without a reconnect. A removed member and
+    /// those who stay may each have watched the other's presence on the strength of this conversation alone.
     /// </summary>
     public async Task MembershipChangedAsync(Guid conversationId, IReadOnlyCollection<Guid> added, IReadOnlyCollection<Guid> removed)
     {
@@ -61,19 +64,25 @@ public sealed class SignalRConversationEvents(
             });
         }
 
-        foreach (var userId in removed)
-        {
-            await DeliverAsync(async () =>
-            {
-                foreach (var connectionId in await presence.ConnectionsOfAsync(userId))
-                {
-                    await hub.Groups.RemoveFromGroupAsync(connectionId, group);
-                }
-            });
-        }
+        await RemoveFromGroupsAsync([.. removed.Select(userId => (userId, group))]);
 
         var members = await db.ConversationMembers.Where(m => m.ConversationId == conversationId).Select(m => m.UserId).ToListAsync();
+        if (removed.Count > 0)
+        {
+            await VisibilityMayHaveEndedAsync([.. removed.SelectMany(gone => members.SelectMany(member => new[] { (gone, member), (member, gone) }))]);
+        }
+
         await ConversationChangedAsync(conversationId, members);
+    }
+
+    /// <summary>
+    /// The watchers who may no longer see their target leave its presence group, so the next PresenceChanged passes
+    /// them by; should they be allowed to see it again, they subscribe again.
+    /// </summary>
+    public async Task VisibilityMayHaveEndedAsync(IReadOnlyCollection<(Guid WatcherId, Guid TargetId)> pairs)
+    {
+        var hidden = await presence.HiddenPairsAsync(pairs, CancellationToken.None);
+        await RemoveFromGroupsAsync([.. hidden.Select(pair => (pair.WatcherId, ChatGroups.Presence(pair.TargetId)))]);
     }
 
     /// <summary>Each user gets the conversation as they see it (their read marker and unread count).</summary>
@@ -96,6 +105,25 @@ public sealed class SignalRConversationEvents(
     /// connect path that the backplane serialises per node), while these ids are kept anyway.
     /// </summary>
     private async Task<IChatClient> ConnectionsOfAsync(Guid userId) => hub.Clients.Clients(await presence.ConnectionsOfAsync(userId));
+
+    /// <summary>
+    /// Each user's live connections, on any node, leave the group paired with them. In chunks, each delivered or
+    /// dropped as a whole, their removals side by side: every one from another process waits for the owning node's
+    /// confirmation, and a member leaving a large group leaves thousands of presence groups and is watched in thousands.
+    /// </summary>
+    private async Task RemoveFromGroupsAsync(IReadOnlyCollection<(Guid UserId, string Group)> memberships)
+    {
+        foreach (var chunk in memberships.Chunk(GroupRemovalChunkSize))
+        {
+            await DeliverAsync(async () =>
+            {
+                var connections = await Task.WhenAll(chunk.Select(m => m.UserId).Distinct()
+                    .Select(async userId => (UserId: userId, ConnectionIds: await presence.ConnectionsOfAsync(userId))));
+                var connectionsOf = connections.ToDictionary(c => c.UserId, c => c.ConnectionIds);
+                await Task.WhenAll(chunk.SelectMany(m => connectionsOf[m.UserId].Select(connectionId => hub.Groups.RemoveFromGroupAsync(connectionId, m.Group))));
+            });
+        }
+    }
 
     private async Task<bool> DeliverAsync(Func<Task> delivery)
     {

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using SocialChat.Data.Common;
 using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Notifications;
+using SocialChat.Data.Realtime;
 using SocialChat.Data.Users;
 
 namespace SocialChat.Data.Social;
@@ -43,7 +44,12 @@ public static class FollowGraph
         return true;
     }
 
-    public static async Task<Result<bool>> UnfollowAsync(SocialDbContext db, Guid followerId, Guid followeeId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The follower's live presence subscription to the followee ends with the follow, unless they still share a
+    /// conversation. Also when no follow was removed: a repeated call finishes what a dropped one left undone.
+    /// </summary>
+    public static async Task<Result<bool>> UnfollowAsync(
+        SocialDbContext db, IPresenceSubscriptions presenceSubscriptions, Guid followerId, Guid followeeId, CancellationToken cancellationToken)
     {
         if (!await db.Users.AnyAsync(u => u.Id == followeeId, cancellationToken))
         {
@@ -53,6 +59,7 @@ public static class FollowGraph
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await RemoveAsync(db, followerId, followeeId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        await presenceSubscriptions.VisibilityMayHaveEndedAsync([(followerId, followeeId)]);
         return true;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using SocialChat.Data.Auth;
 using SocialChat.Data.Common;
 using SocialChat.Data.Infrastructure;
+using SocialChat.Data.Realtime;
 using SocialChat.Data.Social;
 
 namespace SocialChat.Data.Users;
@@ -111,8 +112,12 @@ public static class Profiles
         return new Page<UserResponse>(items, users.Count > pageSize ? Cursor.Encode(items[^1].Username) : null);
     }
 
-    /// <summary>Idempotent. Blocking also ends any follow between the two, both ways.</summary>
-    public static async Task<Result<bool>> BlockAsync(SocialDbContext db, Guid blockerId, Guid blockedId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Idempotent. Blocking also ends any follow between the two, both ways, and with it each one's live presence
+    /// subscription to the other, unless they share a conversation (a block leaves groups alone).
+    /// </summary>
+    public static async Task<Result<bool>> BlockAsync(
+        SocialDbContext db, IPresenceSubscriptions presenceSubscriptions, Guid blockerId, Guid blockedId, CancellationToken cancellationToken)
     {
         if (blockerId == blockedId)
         {
@@ -130,6 +135,7 @@ public static class Profiles
             cancellationToken);
         await FollowGraph.RemoveBothWaysAsync(db, blockerId, blockedId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        await presenceSubscriptions.VisibilityMayHaveEndedAsync([(blockerId, blockedId), (blockedId, blockerId)]);
         return true;
     }
 
