@@ -134,21 +134,12 @@ public sealed class PresenceTracker(
 
     /// <summary>The pairs among these whose watcher may not see the target.</summary>
     /// <remarks>
-    /// By visible_users itself, once per watcher with all of that watcher's targets, so the rule is the one REST and
-    /// SubscribePresence apply, and a member leaving a group of 10,000 costs one statement rather than 10,000.
+    /// By the function hidden_pairs (migration HiddenPairsFunction), visible_users' rule for many viewers at once: a
+    /// member leaving a group of 10,000 costs one statement rather than one for each member who may have watched them.
     /// </remarks>
     public async Task<List<(Guid WatcherId, Guid TargetId)>> HiddenPairsAsync(IReadOnlyCollection<(Guid WatcherId, Guid TargetId)> pairs, CancellationToken cancellationToken)
     {
-        await using var query = database.CreateCommand("""
-            SELECT watcher.id, hidden.id
-            FROM (SELECT pair.watcher_id AS id, array_agg(pair.target_id) AS target_ids
-                  FROM unnest($1, $2) AS pair(watcher_id, target_id)
-                  GROUP BY pair.watcher_id) AS watcher
-            CROSS JOIN LATERAL (
-                SELECT unnest(watcher.target_ids) AS id
-                EXCEPT
-                SELECT visible.id FROM visible_users(watcher.id, watcher.target_ids) AS visible) AS hidden
-            """);
+        await using var query = database.CreateCommand("SELECT watcher_id, target_id FROM hidden_pairs($1, $2)");
         query.Parameters.Add(new NpgsqlParameter { Value = pairs.Select(p => p.WatcherId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
         query.Parameters.Add(new NpgsqlParameter { Value = pairs.Select(p => p.TargetId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
         await using var reader = await query.ExecuteReaderAsync(cancellationToken);
