@@ -20,6 +20,7 @@ namespace SocialChat.Data.Realtime;
 public sealed class SignalRConversationEvents(
     IHubContext<ChatHub, IChatClient> hub,
     PresenceTracker presence,
+    TypingThrottle typing,
     SocialDbContext db,
     IOptions<RedisOutageOptions> outage,
     ILogger<SignalRConversationEvents> logger) : IConversationEvents, INotificationPublisher, IPresenceSubscriptions
@@ -65,6 +66,10 @@ public sealed class SignalRConversationEvents(
         }
 
         await RemoveFromGroupsAsync([.. removed.Select(userId => (userId, group))]);
+        if (removed.Count > 0)
+        {
+            await DeliverAsync(() => typing.AnnounceMembershipsEndedAsync(conversationId, removed));
+        }
 
         var members = await db.ConversationMembers.Where(m => m.ConversationId == conversationId).Select(m => m.UserId).ToListAsync();
         if (removed.Count > 0)

@@ -41,6 +41,7 @@ internal static class Extensions
         builder.Services.AddHostedService<NodeHeartbeat>();
         builder.Services.AddHostedService<SessionRevocationListener>();
         builder.Services.AddHostedService<EndedSessionSweep>();
+        builder.Services.AddHostedService<MembershipEndListener>();
     }
 
     /// <summary>Before authentication, so that a refused connection costs no token or session check.</summary>

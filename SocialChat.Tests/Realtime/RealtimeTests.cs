@@ -55,6 +55,34 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_removed_member_can_no_longer_type_into_the_group_on_either_node()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var removed = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner, removed);
+        await using var ownerHub = await ConnectAsync(owner, 0);
+        await using var removedOnNode0 = await ConnectAsync(removed, 0);
+        await using var removedOnNode1 = await ConnectAsync(removed, 1);
+        HubClient[] removedHubs = [removedOnNode0, removedOnNode1];
+        // Each node remembers the membership while the member types.
+        foreach (var hub in removedHubs)
+        {
+            await hub.Connection.InvokeAsync("Typing", group.Id, true);
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{removed.Id}")).StatusCode);
+
+        foreach (var hub in removedHubs)
+        {
+            var refused = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync("Typing", group.Id, false));
+            Assert.Contains("Conversation not found", refused.Message, StringComparison.Ordinal);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.DoesNotContain(ownerHub.Received<TypingChangedEvent>("TypingChanged"), t => !t.IsTyping);
+    }
+
+    [Fact]
     public async Task Read_receipts_reach_the_other_member_on_the_other_node()
     {
         var (alice, bob, direct) = await PairAsync();
