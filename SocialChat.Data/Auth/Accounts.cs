@@ -98,14 +98,17 @@ public sealed class Accounts(
         }
 
         var login = request.Login.Trim();
-        if (await loginThrottle.RetryAfterAsync(login, clientAddress) is { } retryAfter)
+        var isEmail = login.Contains('@', StringComparison.Ordinal);
+        var normalizedLogin = isEmail ? login.ToUpperInvariant() : login.ToLowerInvariant();
+        var user = isEmail
+            ? await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalizedLogin, cancellationToken)
+            : await db.Users.SingleOrDefaultAsync(u => u.Username == normalizedLogin, cancellationToken);
+
+        // Looked up first so the count is the account's, whichever spelling of it was typed.
+        if (await loginThrottle.RetryAfterAsync(user?.Id, normalizedLogin, clientAddress) is { } retryAfter)
         {
             return new DomainError.TooManyRequests("Too many failed logins; try again later.", retryAfter);
         }
-
-        var user = login.Contains('@', StringComparison.Ordinal)
-            ? await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == login.ToUpperInvariant(), cancellationToken)
-            : await db.Users.SingleOrDefaultAsync(u => u.Username == login.ToLowerInvariant(), cancellationToken);
 
         if (user is null)
         {
@@ -114,7 +117,7 @@ public sealed class Accounts(
 
         if (user is null || passwordHasher.VerifyHashedPassword(user, user.PasswordHash, request.Password) == PasswordVerificationResult.Failed)
         {
-            await loginThrottle.RecordFailureAsync(login, clientAddress);
+            await loginThrottle.RecordFailureAsync(user?.Id, normalizedLogin, clientAddress);
             return new DomainError.Unauthorized(InvalidCredentials);
         }
 

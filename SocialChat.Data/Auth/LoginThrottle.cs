@@ -9,7 +9,9 @@ namespace SocialChat.Data.Auth;
 /// <summary>
 /// Five failed logins for one account from one address in 15 minutes, then 429 until the window ends.
 /// Counted in Redis so every Api instance sees the same count; a success does not reset it, so guessing
-/// cannot be interleaved with one's own logins.
+/// cannot be interleaved with one's own logins. The count belongs to the account the login resolved to,
+/// so its username, its email and every case of either share the five; a login that names nobody is
+/// counted by its normalized text, so it is locked out alike and the 429 does not tell whether it exists.
 /// </summary>
 public sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginThrottle> logger)
 {
@@ -17,12 +19,12 @@ public sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginThr
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
 
     /// <summary>How long the caller must wait, or null when it may try.</summary>
-    public async Task<TimeSpan?> RetryAfterAsync(string login, string? clientAddress)
+    public async Task<TimeSpan?> RetryAfterAsync(Guid? userId, string normalizedLogin, string? clientAddress)
     {
         try
         {
             var database = redis.GetDatabase();
-            var key = KeyFor(login, clientAddress);
+            var key = KeyFor(userId, normalizedLogin, clientAddress);
             var failures = (int?)await database.StringGetAsync(key) ?? 0;
             if (failures < MaxFailures)
             {
@@ -38,12 +40,12 @@ public sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginThr
         }
     }
 
-    public async Task RecordFailureAsync(string login, string? clientAddress)
+    public async Task RecordFailureAsync(Guid? userId, string normalizedLogin, string? clientAddress)
     {
         try
         {
             var database = redis.GetDatabase();
-            var key = KeyFor(login, clientAddress);
+            var key = KeyFor(userId, normalizedLogin, clientAddress);
             var failures = await database.StringIncrementAsync(key);
             if (failures == 1)
             {
@@ -61,7 +63,9 @@ public sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginThr
         }
     }
 
-    // Hashed, so neither logins nor addresses sit in Redis in clear.
-    private static RedisKey KeyFor(string login, string? clientAddress) =>
-        "login-failures:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{login.ToLowerInvariant()}|{clientAddress}")));
+    // Hashed, so neither logins, account ids nor addresses sit in Redis in clear; the prefixes keep a login text
+    // from ever naming an account's count.
+    private static RedisKey KeyFor(Guid? userId, string normalizedLogin, string? clientAddress) =>
+        "login-failures:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
+            userId is { } id ? $"user:{id:N}|{clientAddress}" : $"login:{normalizedLogin}|{clientAddress}")));
 }

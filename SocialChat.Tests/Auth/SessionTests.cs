@@ -60,6 +60,47 @@ public sealed class SessionTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task Failed_logins_count_against_the_account_whichever_spelling_of_it_was_typed()
+    {
+        // An "s" in the username, so the email can also be spelt with the long s (U+017F), which upper-cases to "S".
+        var user = await TestUser.RegisterAsync(fixture, TestUser.UniqueName("s"));
+        var username = user.User.Username;
+        string[] spellings = [username, username.ToUpperInvariant(), $"{username}@example.com", $"{username}@EXAMPLE.COM", $"\u017F{username[1..]}@example.com"];
+        foreach (var login in spellings)
+        {
+            var failed = await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login, password = "wrong password guess" });
+            Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
+        }
+
+        foreach (var login in spellings)
+        {
+            var locked = await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login, password = user.Password });
+
+            await ProblemAssert.IsProblemAsync(locked, HttpStatusCode.TooManyRequests);
+            Assert.InRange(int.Parse(locked.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 15 * 60);
+        }
+    }
+
+    [Fact]
+    public async Task Failed_logins_for_a_name_nobody_has_are_locked_out_alike_so_the_429_reveals_nothing()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        var nobody = TestUser.UniqueName();
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            // Alternating case: an unknown name is counted by the spelling the lookup compares, as an account is.
+            await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = attempt % 2 == 0 ? user.User.Username : user.User.Username.ToUpperInvariant(), password = "wrong password guess" });
+            await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = attempt % 2 == 0 ? nobody : nobody.ToUpperInvariant(), password = "wrong password guess" });
+        }
+
+        var accountLocked = await ProblemAssert.IsProblemAsync(await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = user.Password }), HttpStatusCode.TooManyRequests);
+        var nobodyLocked = await ProblemAssert.IsProblemAsync(await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = nobody, password = user.Password }), HttpStatusCode.TooManyRequests);
+
+        Assert.Equal(accountLocked.GetProperty("title").GetString(), nobodyLocked.GetProperty("title").GetString());
+        Assert.Equal(accountLocked.GetProperty("detail").GetString(), nobodyLocked.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task Refresh_rotates_and_a_reused_refresh_token_revokes_the_whole_session()
     {
         var user = await TestUser.RegisterAsync(fixture);
