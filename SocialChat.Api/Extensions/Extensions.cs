@@ -39,6 +39,10 @@ internal static class Extensions
         builder.Services.ConfigureHttpJsonOptions(options => ContractJson.Apply(options.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // A body or query value that will not bind reaches BadRequestExceptionHandler (and so answers with errors) only
+        // when minimal APIs throw for it, which ASP.NET Core turns on in Development alone; elsewhere they would write a
+        // bare 400 themselves.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<UnavailableDependencyExceptionHandler>();
         builder.Services.AddOpenApi();
         builder.Services.AddOptions<WebClientOptions>().BindConfiguration(WebClientOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

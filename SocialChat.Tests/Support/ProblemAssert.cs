@@ -20,7 +20,7 @@ public static class ProblemAssert
     public static async Task IsValidationProblemAsync(HttpResponseMessage response, params string[] fields)
     {
         var problem = await IsProblemAsync(response, HttpStatusCode.BadRequest);
-        var errors = problem.GetProperty("errors");
+        Assert.True(problem.TryGetProperty("errors", out var errors), $"no errors object in {problem}");
         foreach (var field in fields)
         {
             Assert.True(errors.TryGetProperty(field, out var messages) && messages.GetArrayLength() > 0, $"no error for '{field}' in {errors}");
