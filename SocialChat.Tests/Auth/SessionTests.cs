@@ -54,7 +54,8 @@ public sealed class SessionTests(SocialChatAppFixture fixture)
 
         var locked = await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = user.Password });
 
-        await ProblemAssert.IsProblemAsync(locked, HttpStatusCode.TooManyRequests);
+        var problem = await ProblemAssert.IsProblemAsync(locked, HttpStatusCode.TooManyRequests);
+        Assert.Equal("https://tools.ietf.org/html/rfc6585#section-4", problem.GetProperty("type").GetString());
         var retryAfter = int.Parse(locked.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(retryAfter, 1, 15 * 60);
     }

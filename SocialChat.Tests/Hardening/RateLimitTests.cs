@@ -20,7 +20,8 @@ public sealed class RateLimitTests(SocialChatAppFixture fixture)
         Assert.Equal(Budget, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
         var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
         Assert.Equal(650 - Budget, refused.Count);
-        await ProblemAssert.IsProblemAsync(refused[0], HttpStatusCode.TooManyRequests);
+        var problem = await ProblemAssert.IsProblemAsync(refused[0], HttpStatusCode.TooManyRequests);
+        Assert.Equal("https://tools.ietf.org/html/rfc6585#section-4", problem.GetProperty("type").GetString());
         Assert.InRange(int.Parse(refused[0].Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 60);
         Assert.Equal(HttpStatusCode.OK, (await other.Client.GetAsync("/api/v1/users/me")).StatusCode);
     }
