@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Notifications;
 using SocialChat.Data.Realtime;
@@ -6,4 +7,5 @@ using SocialChat.Data.Social;
 namespace SocialChat.Api.Social;
 
 /// <summary>What the social handlers need, as one [AsParameters] record.</summary>
-public sealed record SocialServices(SocialDbContext Db, Notifier Notifier, HomeFeed HomeFeed, IPresenceSubscriptions PresenceSubscriptions);
+public sealed record SocialServices(
+    SocialDbContext Db, Notifier Notifier, HomeFeed HomeFeed, IPresenceSubscriptions PresenceSubscriptions, IOptions<SocialOptions> Options);

@@ -7,9 +7,9 @@ namespace SocialChat.Data.Social;
 
 /// <summary>
 /// The home timeline: my posts and those of the people I follow, posted since I followed them, newest first.
-/// Candidates come from the Redis timeline (fanned out on write) and, for popular authors that are not
-/// fanned out, from PostgreSQL at read time; PostgreSQL then has the last word on what is visible, so an
-/// unfollow, a block or a deleted post shows at once even before the timelines are cleaned.
+/// Candidates come from the Redis timeline (posts fanned out on write) and, for posts marked merged at read
+/// (written while their author was popular), from PostgreSQL at read time; PostgreSQL then has the last word
+/// on what is visible, so an unfollow, a block or a deleted post shows at once even before the timelines are cleaned.
 /// </summary>
 public sealed class HomeFeed(SocialDbContext db, TimelineStore timelines, IOptions<SocialOptions> options)
 {
@@ -21,10 +21,13 @@ public sealed class HomeFeed(SocialDbContext db, TimelineStore timelines, IOptio
             return error;
         }
 
+        var authorIds = await db.Follows.Where(f => f.FollowerId == userId).Select(f => f.FolloweeId).ToListAsync(cancellationToken);
+        authorIds.Add(userId);
+
         var sources = new List<CandidateSource>
         {
             await FromTimelineAsync(userId, before, pageSize, cancellationToken),
-            Source(await OlderThan(PopularAuthorPosts(userId), before).Take(pageSize + 1).ToListAsync(cancellationToken), pageSize),
+            Source(await OlderThan(MergedPosts(userId, authorIds), before).Take(pageSize + 1).ToListAsync(cancellationToken), pageSize),
         };
 
         // A source cut at the page size may hold more posts just below its last one; nothing older than the
@@ -39,17 +42,20 @@ public sealed class HomeFeed(SocialDbContext db, TimelineStore timelines, IOptio
         return new Page<PostResponse>(page, next);
     }
 
-    /// <summary>Everything the user may see in the feed, straight from PostgreSQL: the rebuild's source and the final filter.</summary>
+    /// <summary>Everything the user may see in the feed, straight from PostgreSQL: the final filter.</summary>
     public IQueryable<Post> VisiblePosts(Guid userId) =>
         db.Posts.Where(p => p.AuthorId == userId
             || db.Follows.Any(f => f.FollowerId == userId && f.FolloweeId == p.AuthorId && f.CreatedAt <= p.CreatedAt));
 
-    private IQueryable<Post> PopularAuthorPosts(Guid userId)
-    {
-        var threshold = options.Value.PopularAuthorFollowerThreshold;
-        return db.Posts.Where(p => db.Follows.Any(f => f.FollowerId == userId && f.FolloweeId == p.AuthorId && f.CreatedAt <= p.CreatedAt
-            && db.Users.Any(u => u.Id == f.FolloweeId && u.FollowerCount >= threshold)));
-    }
+    /// <summary>The posts the timeline holds (fanned out on write), straight from PostgreSQL: its rebuild and its continuation.</summary>
+    private IQueryable<Post> FannedOutPosts(Guid userId) => VisiblePosts(userId).Where(p => !p.MergedAtRead);
+
+    /// <summary>
+    /// Posts merged at read, of any author followed whatever their follower count is now; the array of authors
+    /// keeps this a range scan of the partial index per author, however many are followed.
+    /// </summary>
+    private IQueryable<Post> MergedPosts(Guid userId, List<Guid> authorIds) =>
+        VisiblePosts(userId).Where(p => p.MergedAtRead && authorIds.Contains(p.AuthorId));
 
     private async Task<CandidateSource> FromTimelineAsync(Guid userId, Guid? before, int pageSize, CancellationToken cancellationToken)
     {
@@ -57,7 +63,7 @@ public sealed class HomeFeed(SocialDbContext db, TimelineStore timelines, IOptio
         if (slice is null)
         {
             // Never built, expired or lost with Redis: rebuild it from PostgreSQL, then serve from it.
-            var newest = await VisiblePosts(userId).OrderByDescending(p => p.Id).Select(p => p.Id)
+            var newest = await FannedOutPosts(userId).OrderByDescending(p => p.Id).Select(p => p.Id)
                 .Take(options.Value.TimelineCapacity).ToListAsync(cancellationToken);
             await timelines.StoreBuiltAsync(userId, newest);
             slice = await timelines.ReadAsync(userId, before, pageSize + 1)
@@ -71,7 +77,7 @@ public sealed class HomeFeed(SocialDbContext db, TimelineStore timelines, IOptio
 
         // The timeline was trimmed at its capacity and this page reaches past it: continue from PostgreSQL.
         var olderThan = slice.PostIds.Count > 0 ? slice.PostIds[^1] : before;
-        var older = await OlderThan(VisiblePosts(userId), olderThan).Take(pageSize + 1 - slice.PostIds.Count).ToListAsync(cancellationToken);
+        var older = await OlderThan(FannedOutPosts(userId), olderThan).Take(pageSize + 1 - slice.PostIds.Count).ToListAsync(cancellationToken);
         return Source([.. slice.PostIds, .. older], pageSize);
     }
 

@@ -10,6 +10,12 @@ public sealed class Post
 
     public DateTime CreatedAt { get; init; } = DateTime.UtcNow;
 
+    /// <summary>
+    /// Written while the author was popular, so never copied into timelines: every feed read merges it in from
+    /// PostgreSQL for as long as it exists, whatever the author's follower count has become since.
+    /// </summary>
+    public bool MergedAtRead { get; init; }
+
     public int LikeCount { get; set; }
 
     public int CommentCount { get; set; }

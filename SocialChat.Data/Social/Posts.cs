@@ -11,9 +11,13 @@ public static class Posts
     public const int MaxBodyLength = 2000;
     public const int MaxCommentLength = 1000;
 
-    /// <summary>The post and its fan-out job commit together; the Worker delivers it to followers' timelines.</summary>
+    /// <summary>
+    /// The post and its fan-out job commit together; the Worker delivers it to followers' timelines. A popular
+    /// author's post gets no job: it is merged into feeds at read time instead, and that choice, made here once,
+    /// holds for the post's whole life, so no later change in the follower count leaves it on neither path.
+    /// </summary>
     public static async Task<Result<PostResponse>> CreateAsync(
-        SocialDbContext db, Notifier notifier, Guid authorId, string? body, CancellationToken cancellationToken)
+        SocialDbContext db, Notifier notifier, SocialOptions options, Guid authorId, string? body, CancellationToken cancellationToken)
     {
         var text = TextInput.Normalize(body, "body", MaxBodyLength);
         if (!text.IsSuccess)
@@ -21,14 +25,23 @@ public static class Posts
             return text.Error;
         }
 
-        var post = new Post { AuthorId = authorId, Body = text.Value };
+        var author = await db.Users.AsNoTracking().SingleAsync(u => u.Id == authorId, cancellationToken);
+        var post = new Post
+        {
+            AuthorId = authorId,
+            Body = text.Value,
+            MergedAtRead = author.FollowerCount >= options.PopularAuthorFollowerThreshold,
+        };
         db.Posts.Add(post);
-        db.FanOutJobs.Add(new FanOutJob { PostId = post.Id, AuthorId = authorId, Kind = FanOutKind.Publish });
+        if (!post.MergedAtRead)
+        {
+            db.FanOutJobs.Add(new FanOutJob { PostId = post.Id, AuthorId = authorId, Kind = FanOutKind.Publish });
+        }
+
         await notifier.AddMentionsAsync(post.Body, authorId, post.Id, commentId: null, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await notifier.PublishPendingAsync(cancellationToken);
 
-        var author = await db.Users.AsNoTracking().SingleAsync(u => u.Id == authorId, cancellationToken);
         return new PostResponse(post.Id, UserResponse.From(author), post.Body, post.CreatedAt, 0, 0, LikedByMe: false);
     }
 
@@ -38,7 +51,7 @@ public static class Posts
         return posts.Count == 1 ? posts[0] : new DomainError.NotFound("Post not found.");
     }
 
-    /// <summary>Deleting removes the row at once (every feed read filters by it) and queues removal from timelines.</summary>
+    /// <summary>Deleting removes the row at once (every feed read filters by it) and queues removal from the timelines it was fanned out to.</summary>
     public static async Task<Result<bool>> DeleteAsync(SocialDbContext db, Guid userId, Guid postId, CancellationToken cancellationToken)
     {
         var post = await db.Posts.SingleOrDefaultAsync(p => p.Id == postId, cancellationToken);
@@ -53,7 +66,11 @@ public static class Posts
         }
 
         db.Posts.Remove(post);
-        db.FanOutJobs.Add(new FanOutJob { PostId = post.Id, AuthorId = post.AuthorId, Kind = FanOutKind.Retract });
+        if (!post.MergedAtRead)
+        {
+            db.FanOutJobs.Add(new FanOutJob { PostId = post.Id, AuthorId = post.AuthorId, Kind = FanOutKind.Retract });
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         return true;
     }

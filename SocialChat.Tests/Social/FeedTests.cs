@@ -1,3 +1,4 @@
+using Npgsql;
 using SocialChat.Data.Social;
 using SocialChat.Tests.Hosting;
 using StackExchange.Redis;
@@ -85,6 +86,33 @@ public sealed class FeedTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_post_written_while_its_author_was_popular_stays_in_the_feeds_of_followers_after_the_author_is_no_longer_popular()
+    {
+        // The test settings make 3 followers "popular": this author's post is not fanned out.
+        var author = await TestUser.RegisterAsync(fixture);
+        var readers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => TestUser.RegisterAsync(fixture)));
+        foreach (var reader in readers)
+        {
+            await SocialSteps.FollowAsync(reader, author);
+            await SocialSteps.FeedAsync(reader);
+        }
+
+        var post = await SocialSteps.PostAsync(author, "written while popular");
+        await OutboxHasNoJobForAsync(post.Id);
+
+        // One unfollow takes the author below the threshold.
+        Assert.Equal(HttpStatusCode.NoContent, (await readers[2].Client.DeleteAsync($"/api/v1/users/{author.Id}/follow")).StatusCode);
+
+        foreach (var reader in readers[..2])
+        {
+            Assert.Equal([post.Id], (await SocialSteps.FeedAsync(reader)).Select(p => p.Id));
+        }
+
+        Assert.Equal([post.Id], (await SocialSteps.FeedAsync(author)).Select(p => p.Id));
+        Assert.Empty(await SocialSteps.FeedAsync(readers[2]));
+    }
+
+    [Fact]
     public async Task A_timeline_lost_in_redis_is_rebuilt_from_postgresql()
     {
         var reader = await TestUser.RegisterAsync(fixture);
@@ -120,5 +148,15 @@ public sealed class FeedTests(SocialChatAppFixture fixture)
         var feed = await SocialSteps.FeedAsync(reader);
 
         Assert.Equal(posts.Select(p => p.Id).Reverse(), feed.Select(p => p.Id));
+    }
+
+    /// <summary>The Worker has fanned the post out, or had nothing to do for it.</summary>
+    private async Task OutboxHasNoJobForAsync(Guid postId)
+    {
+        await using var connection = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM fan_out_jobs WHERE post_id = $1", connection) { Parameters = { new() { Value = postId } } };
+        var jobs = await Eventually.HoldsAsync(async () => (long)(await count.ExecuteScalarAsync(TestContext.Current.CancellationToken))!, n => n == 0);
+        Assert.Equal(0, jobs);
     }
 }

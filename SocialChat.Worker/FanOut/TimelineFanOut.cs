@@ -9,7 +9,8 @@ namespace SocialChat.Worker.FanOut;
 
 /// <summary>
 /// Drains the fan-out outbox: each job puts a new post into (or takes a deleted one out of) the built
-/// timelines of the author and their followers. A job is deleted in the same transaction that claimed it,
+/// timelines of the author and their followers. Posts of popular authors have no jobs (they are merged into
+/// feeds at read time), so every job here goes to every follower. A job is deleted in the same transaction that claimed it,
 /// after the timelines were written, so a Worker that dies mid-way leaves the job to be done again; the
 /// timeline writes are set operations, so doing one twice still shows the post once.
 /// </summary>
@@ -65,7 +66,8 @@ internal sealed class TimelineFanOut(
         activity?.SetTag("socialchat.fanout.jobs", jobs.Count);
         foreach (var job in jobs)
         {
-            var recipients = await RecipientsAsync(db, job.AuthorId, cancellationToken);
+            var recipients = await db.Follows.Where(f => f.FolloweeId == job.AuthorId).Select(f => f.FollowerId).ToListAsync(cancellationToken);
+            recipients.Add(job.AuthorId);
             if (job.Kind == FanOutKind.Publish)
             {
                 await timelines.AddToBuiltTimelinesAsync(recipients, job.PostId);
@@ -82,19 +84,5 @@ internal sealed class TimelineFanOut(
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return jobs.Count;
-    }
-
-    /// <summary>The author and, unless the author is popular (merged at read time instead), every follower.</summary>
-    private async Task<List<Guid>> RecipientsAsync(SocialDbContext db, Guid authorId, CancellationToken cancellationToken)
-    {
-        var followerCount = await db.Users.Where(u => u.Id == authorId).Select(u => u.FollowerCount).SingleOrDefaultAsync(cancellationToken);
-        if (followerCount >= options.Value.PopularAuthorFollowerThreshold)
-        {
-            return [authorId];
-        }
-
-        var followers = await db.Follows.Where(f => f.FolloweeId == authorId).Select(f => f.FollowerId).ToListAsync(cancellationToken);
-        followers.Add(authorId);
-        return followers;
     }
 }

@@ -419,11 +419,19 @@ namespace SocialChat.Data.Infrastructure.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("like_count");
 
+                    b.Property<bool>("MergedAtRead")
+                        .HasColumnType("boolean")
+                        .HasColumnName("merged_at_read");
+
                     b.HasKey("Id")
                         .HasName("pk_posts");
 
                     b.HasIndex("AuthorId", "Id")
                         .HasDatabaseName("ix_posts_author_id_id");
+
+                    b.HasIndex(new[] { "AuthorId", "Id" }, "ix_posts_merged_at_read_author_id_id")
+                        .HasDatabaseName("ix_posts_merged_at_read_author_id_id")
+                        .HasFilter("merged_at_read");
 
                     b.ToTable("posts", (string)null);
                 });
