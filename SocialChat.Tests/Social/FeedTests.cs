@@ -1,4 +1,5 @@
 using Npgsql;
+using SocialChat.Data.Common;
 using SocialChat.Data.Social;
 using SocialChat.Tests.Hosting;
 using StackExchange.Redis;
@@ -110,6 +111,28 @@ public sealed class FeedTests(SocialChatAppFixture fixture)
 
         Assert.Equal([post.Id], (await SocialSteps.FeedAsync(author)).Select(p => p.Id));
         Assert.Empty(await SocialSteps.FeedAsync(readers[2]));
+    }
+
+    [Fact]
+    public async Task After_unfollowing_a_prolific_author_a_page_is_empty_only_at_the_end_of_the_feed()
+    {
+        var reader = await TestUser.RegisterAsync(fixture);
+        var author = await TestUser.RegisterAsync(fixture);
+        var own = await SocialSteps.PostAsync(reader, "my own post");
+        await SocialSteps.FollowAsync(reader, author);
+        for (var i = 0; i < 25; i++)
+        {
+            await SocialSteps.PostAsync(author, $"post {i}");
+        }
+
+        await SocialSteps.FeedWhenAsync(reader, f => f.Count == 26);
+        Assert.Equal(HttpStatusCode.NoContent, (await reader.Client.DeleteAsync($"/api/v1/users/{author.Id}/follow")).StatusCode);
+
+        // The timeline still holds the 25 posts above the reader's own; the page reads past them.
+        var page = await (await reader.Client.GetAsync("/api/v1/feed?limit=20")).ReadAsync<Page<PostResponse>>();
+
+        Assert.Equal([own.Id], page.Items.Select(p => p.Id));
+        Assert.Null(page.NextCursor);
     }
 
     [Fact]
