@@ -6,7 +6,7 @@ public sealed class SocialOptions
 {
     public const string SectionName = "Social";
 
-    /// <summary>Authors with at least this many followers are not fanned out; their posts merge into feeds at read time.</summary>
+    /// <summary>A post written while its author has at least this many followers is not fanned out; it merges into feeds at read time for good.</summary>
     [Range(1, int.MaxValue)]
     public int PopularAuthorFollowerThreshold { get; set; } = 10_000;
 
