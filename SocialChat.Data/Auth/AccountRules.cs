@@ -1,4 +1,5 @@
 using System.Net.Mail;
+using System.Text;
 using System.Text.RegularExpressions;
 using SocialChat.Data.Common;
 
@@ -45,8 +46,8 @@ public static partial class AccountRules
             return null;
         }
 
-        var trimmed = displayName?.Trim();
-        if (trimmed is { Length: > MaxDisplayNameLength })
+        var trimmed = displayName?.Trim().Normalize(NormalizationForm.FormC);
+        if (trimmed is not null && TextInput.CharacterCount(trimmed) > MaxDisplayNameLength)
         {
             errors["displayName"] = [$"The display name must be at most {MaxDisplayNameLength} characters."];
             return null;

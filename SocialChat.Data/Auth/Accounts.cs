@@ -83,7 +83,7 @@ public sealed class Accounts(
             return new DomainError.Invalid(errors);
         }
 
-        if (request.DeviceName is { Length: > AccountRules.MaxDeviceNameLength })
+        if (request.DeviceName is { } deviceName && TextInput.CharacterCount(deviceName) > AccountRules.MaxDeviceNameLength)
         {
             return DomainError.Invalid.Field("deviceName", $"The device name must be at most {AccountRules.MaxDeviceNameLength} characters.");
         }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using SocialChat.Data.Common;
 
 namespace SocialChat.Data.Auth;
 
@@ -12,12 +13,12 @@ public static class PasswordPolicy
 
     public static string? Check(string? password)
     {
-        if (string.IsNullOrEmpty(password) || password.Length < MinLength)
+        if (string.IsNullOrEmpty(password) || TextInput.CharacterCount(password) < MinLength)
         {
             return $"The password must be at least {MinLength} characters.";
         }
 
-        if (password.Length > MaxLength)
+        if (TextInput.CharacterCount(password) > MaxLength)
         {
             return $"The password must be at most {MaxLength} characters.";
         }

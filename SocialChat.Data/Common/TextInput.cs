@@ -3,8 +3,9 @@ using System.Text;
 namespace SocialChat.Data.Common;
 
 /// <summary>
-/// User-written text. Bodies (messages, posts, comments) are trimmed and NFC-normalised before their length is
-/// checked, so the limit counts what is stored and two spellings of "é" compare equal. Stored as plain text;
+/// User-written text. Bodies (messages, posts, comments) and names (display names, bios, titles) are trimmed and
+/// NFC-normalised before their length is checked, so the limit counts what is stored and two spellings of "é" compare
+/// equal; a limit counts characters (<see cref="CharacterCount"/>), not UTF-16 units. Stored as plain text;
 /// clients escape. Every user-written field refuses characters nobody types: they hide text from readers
 /// (U+0000 is not even storable in PostgreSQL), and a lone surrogate is not Unicode at all.
 /// </summary>
@@ -25,13 +26,19 @@ public static class TextInput
             return DomainError.Invalid.Field(field, $"The {field} must not be empty.");
         }
 
-        if (normalized.Length > maxLength)
+        if (CharacterCount(normalized) > maxLength)
         {
             return DomainError.Invalid.Field(field, $"The {field} must be at most {maxLength} characters.");
         }
 
         return normalized;
     }
+
+    /// <summary>
+    /// The contract's characters: Unicode code points, as PostgreSQL's varchar(n) counts them and NIST 800-63B counts a
+    /// password's; an emoji is one, where string.Length counts two.
+    /// </summary>
+    public static int CharacterCount(string text) => text.EnumerateRunes().Count();
 
     /// <summary>
     /// The 400 message for text holding a control character (below U+0020 or U+007F) or a lone surrogate, or

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -348,8 +349,8 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
             return DomainError.Invalid.Field("title", refused);
         }
 
-        var trimmed = title?.Trim();
-        return string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxTitleLength
+        var trimmed = title?.Trim().Normalize(NormalizationForm.FormC);
+        return string.IsNullOrEmpty(trimmed) || TextInput.CharacterCount(trimmed) > MaxTitleLength
             ? DomainError.Invalid.Field("title", $"The title must be 1–{MaxTitleLength} characters.")
             : trimmed;
     }

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using SocialChat.Data.Auth;
 using SocialChat.Data.Common;
@@ -35,12 +36,12 @@ public static class Profiles
             }
         }
 
-        var bio = request.Bio?.ReplaceLineEndings("\n").Trim();
+        var bio = request.Bio?.ReplaceLineEndings("\n").Trim().Normalize(NormalizationForm.FormC);
         if (TextInput.ControlCharacterError(bio, "bio", multiLine: true) is { } refusedBio)
         {
             errors["bio"] = [refusedBio];
         }
-        else if (bio is { Length: > MaxBioLength })
+        else if (bio is not null && TextInput.CharacterCount(bio) > MaxBioLength)
         {
             errors["bio"] = [$"The bio must be at most {MaxBioLength} characters."];
         }

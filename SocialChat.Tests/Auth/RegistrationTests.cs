@@ -58,6 +58,16 @@ public sealed class RegistrationTests(SocialChatAppFixture fixture)
         await ProblemAssert.IsValidationProblemAsync(response, "username", "email", "password", "displayName");
     }
 
+    [Fact]
+    public async Task A_password_counts_characters_as_NIST_does_not_UTF16_units()
+    {
+        var name = TestUser.UniqueName();
+        // Four emoji are eight UTF-16 units but four characters: too short.
+        var response = await _anonymous.PostJsonAsync("/api/v1/auth/register", new { username = name, email = $"{name}@example.com", password = "\U0001F511\U0001F512\U0001F513\U0001F510" });
+
+        await ProblemAssert.IsValidationProblemAsync(response, "password");
+    }
+
     [Theory]
     [InlineData("password123")]
     [InlineData("iloveyou")]

@@ -23,6 +23,22 @@ public sealed class UsersTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task Profile_limits_count_characters_after_NFC_not_UTF16_units()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        var sixtyFourEmoji = string.Concat(Enumerable.Repeat("\U0001F600", 64));
+        var decomposedBio = string.Concat(Enumerable.Repeat("e\u0301", 280));
+
+        var updated = await (await user.Client.PatchJsonAsync("/api/v1/users/me", new { displayName = sixtyFourEmoji, bio = decomposedBio })).ReadAsync<UserResponse>();
+
+        Assert.Equal(sixtyFourEmoji, updated.DisplayName);
+        // Stored as typed would be 560 code points, past the column's 280: it is stored composed, "é" × 280.
+        Assert.Equal(new string('\u00e9', 280), updated.Bio);
+        await ProblemAssert.IsValidationProblemAsync(
+            await user.Client.PatchJsonAsync("/api/v1/users/me", new { displayName = sixtyFourEmoji + "\U0001F600", bio = decomposedBio + "e" }), "displayName", "bio");
+    }
+
+    [Fact]
     public async Task Control_characters_in_a_profile_are_refused_and_change_nothing()
     {
         var user = await TestUser.RegisterAsync(fixture, displayName: "Ada");
