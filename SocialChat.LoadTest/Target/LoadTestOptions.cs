@@ -151,7 +151,7 @@ internal sealed class LoadTestOptions : IValidatableObject
     [Range(0, 1)]
     public double ReadShare { get; set; } = 0.8;
 
-    /// <summary>commit: sends (then single-row INSERTs) in flight at once, each caller starting the next when one ends.</summary>
+    /// <summary>commit: sends, and in their turns single-row INSERTs, in flight at once, each caller starting the next when one ends.</summary>
     [Range(1, 1_000)]
     public int Concurrency { get; set; } = 32;
 
