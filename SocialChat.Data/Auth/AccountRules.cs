@@ -15,14 +15,15 @@ public static partial class AccountRules
     /// <summary>3–32 of [a-z0-9_]; mixed case is accepted and stored lower-case.</summary>
     public static string? CheckUsername(string? username, Dictionary<string, string[]> errors)
     {
-        var normalized = username?.Trim().ToLowerInvariant();
-        if (normalized is null || !UsernamePattern().IsMatch(normalized))
+        // Checked before lower-casing: the Kelvin sign (U+212A) and the like lower-case into a–z, but nobody typed "k".
+        var trimmed = username?.Trim();
+        if (trimmed is null || !UsernamePattern().IsMatch(trimmed))
         {
             errors["username"] = ["The username must be 3–32 characters of a–z, 0–9 and _."];
             return null;
         }
 
-        return normalized;
+        return trimmed.ToLowerInvariant();
     }
 
     public static string? CheckEmail(string? email, Dictionary<string, string[]> errors)
@@ -56,6 +57,6 @@ public static partial class AccountRules
         return string.IsNullOrEmpty(trimmed) ? null : trimmed;
     }
 
-    [GeneratedRegex("^[a-z0-9_]{3,32}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_]{3,32}\z")]
     private static partial Regex UsernamePattern();
 }
