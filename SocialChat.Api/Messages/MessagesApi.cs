@@ -52,5 +52,7 @@ public static class MessagesApi
 
     public static async Task<Results<NoContent, ProblemHttpResult>> MarkReadAsync(
         Guid id, MarkReadRequest request, ClaimsPrincipal user, [AsParameters] MessageServices services, CancellationToken cancellationToken) =>
-        (await services.Messages.MarkReadAsync(user.GetUserId(), id, request.Seq, cancellationToken)).ToNoContentOrProblem();
+        request.Seq is { } seq
+            ? (await services.Messages.MarkReadAsync(user.GetUserId(), id, seq, cancellationToken)).ToNoContentOrProblem()
+            : DomainError.Invalid.Field("seq", "The seq is required.").ToProblem();
 }

@@ -21,6 +21,11 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
     /// <summary>Exactly one per pair, even when both open it at once: the unique direct key decides.</summary>
     public async Task<Result<(ConversationResponse Conversation, bool Created)>> OpenDirectAsync(Guid userId, Guid otherUserId, CancellationToken cancellationToken)
     {
+        if (otherUserId == Guid.Empty)
+        {
+            return DomainError.Invalid.Field("userId", "The userId is required.");
+        }
+
         if (otherUserId == userId)
         {
             return DomainError.Invalid.Field("userId", "A direct conversation needs another user.");

@@ -22,7 +22,8 @@ public sealed record SendMessageRequest(Guid ClientMessageId, string? Body, long
 
 public sealed record EditMessageRequest(string? Body);
 
-public sealed record MarkReadRequest(long Seq);
+/// <summary>Seq is nullable only so that a body without it is a 400 rather than a read marker moved to 0.</summary>
+public sealed record MarkReadRequest(long? Seq);
 
 /// <summary>What a send answers: the message, and whether this call created it or found it (idempotent retry).</summary>
 public sealed record SentMessage(MessageResponse Message, bool Created);

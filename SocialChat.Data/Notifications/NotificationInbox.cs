@@ -35,6 +35,11 @@ public static class NotificationInbox
     /// <summary>Marks <paramref name="upTo"/> and every older notification of the caller read.</summary>
     public static async Task<Result<bool>> MarkReadAsync(SocialDbContext db, Guid userId, Guid upTo, CancellationToken cancellationToken)
     {
+        if (upTo == Guid.Empty)
+        {
+            return DomainError.Invalid.Field("upTo", "The upTo is required.");
+        }
+
         if (!await db.Notifications.AnyAsync(n => n.Id == upTo && n.RecipientId == userId, cancellationToken))
         {
             return new DomainError.NotFound("Notification not found.");

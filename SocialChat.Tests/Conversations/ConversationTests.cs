@@ -127,6 +127,18 @@ public sealed class ConversationTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_body_without_its_required_field_is_a_400_naming_it()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner);
+        await Chat.SendAsync(owner, group.Id, "one");
+
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostJsonAsync("/api/v1/conversations/direct", new { }), "userId");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostJsonAsync($"/api/v1/conversations/{group.Id}/read", new { }), "seq");
+        await ProblemAssert.IsValidationProblemAsync(await owner.Client.PostJsonAsync("/api/v1/notifications/read", new { }), "upTo");
+    }
+
+    [Fact]
     public async Task A_group_title_with_control_characters_is_refused_and_stores_nothing()
     {
         var owner = await TestUser.RegisterAsync(fixture);
