@@ -111,7 +111,7 @@ public sealed class ChatHub(
     }
 
     /// <summary>
-    /// At most one event per user and conversation every 2 s; a stop always goes through. Never sent back to the
+    /// At most one event per user and conversation every 2 s; a stop goes through once, while an indicator shows. Never sent back to the
     /// typer. Typing lives in Redis alone and is ephemeral: while Redis is away or hangs the event is dropped, after
     /// at most <see cref="RedisOutageOptions.DroppableWorkTimeout"/>, as live events are.
     /// </summary>

@@ -20,16 +20,32 @@ public sealed class TypingThrottle(IConnectionMultiplexer redis, IMemoryCache me
 
     private static readonly TimeSpan MembershipMemory = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long clients show an indicator after its last forwarded <c>true</c> (the contract's 6 s).</summary>
+    private static readonly TimeSpan IndicatorLifetime = TimeSpan.FromSeconds(6);
+
+    /// <summary>
+    /// A <c>true</c> goes out at most once per <see cref="Interval"/>; a <c>false</c> goes out once, and only while
+    /// an indicator forwarded before may still show, so repeated stops are not a way past the throttle. A stop also
+    /// ends the interval: typing again right after is shown at once.
+    /// </summary>
     public async Task<bool> ShouldForwardAsync(Guid userId, Guid conversationId, bool isTyping)
     {
-        var key = (RedisKey)$"typing:{conversationId:N}:{userId:N}";
+        var throttle = (RedisKey)$"typing:{conversationId:N}:{userId:N}";
+        var shown = (RedisKey)$"typing:{conversationId:N}:{userId:N}:shown";
+        var database = redis.GetDatabase();
         if (!isTyping)
         {
-            await redis.GetDatabase().KeyDeleteAsync(key);
-            return true;
+            var deletes = await Task.WhenAll(database.KeyDeleteAsync(shown), database.KeyDeleteAsync(throttle));
+            return deletes[0];
         }
 
-        return await redis.GetDatabase().StringSetAsync(key, "1", Interval, When.NotExists);
+        if (!await database.StringSetAsync(throttle, "1", Interval, When.NotExists))
+        {
+            return false;
+        }
+
+        await database.StringSetAsync(shown, "1", IndicatorLifetime);
+        return true;
     }
 
     public async Task AnnounceMembershipsEndedAsync(Guid conversationId, IReadOnlyCollection<Guid> userIds)

@@ -55,6 +55,27 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task Repeated_stops_are_forwarded_once_and_a_stop_without_an_indicator_not_at_all()
+    {
+        var (alice, bob, direct) = await PairAsync();
+        await using var aliceHub = await ConnectAsync(alice, 0);
+        await using var bobHub = await ConnectAsync(bob, 1);
+
+        await aliceHub.Connection.InvokeAsync("Typing", direct.Id, false);
+        await aliceHub.Connection.InvokeAsync("Typing", direct.Id, true);
+        for (var i = 0; i < 4; i++)
+        {
+            await aliceHub.Connection.InvokeAsync("Typing", direct.Id, false);
+        }
+
+        await bobHub.WaitForAsync<TypingChangedEvent>("TypingChanged", t => !t.IsTyping);
+        // Typing again right after a stop shows at once.
+        await aliceHub.Connection.InvokeAsync("Typing", direct.Id, true);
+        await bobHub.WaitForAsync<TypingChangedEvent>("TypingChanged", t => t.IsTyping && bobHub.Received<TypingChangedEvent>("TypingChanged").Count == 3);
+        Assert.Equal([true, false, true], bobHub.Received<TypingChangedEvent>("TypingChanged").Select(t => t.IsTyping));
+    }
+
+    [Fact]
     public async Task A_removed_member_can_no_longer_type_into_the_group_on_either_node()
     {
         var owner = await TestUser.RegisterAsync(fixture);
