@@ -54,13 +54,7 @@ public sealed class SessionStore(
     /// <summary>Those of these sessions that are no longer live (revoked, expired or gone), from PostgreSQL, the durable copy.</summary>
     public async Task<IReadOnlySet<Guid>> EndedAmongAsync(IReadOnlyCollection<Guid> sessionIds, CancellationToken cancellationToken)
     {
-        await using var scope = scopeFactory.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
-        var now = time.GetUtcNow().UtcDateTime;
-        var live = await db.Sessions.AsNoTracking()
-            .Where(s => sessionIds.Contains(s.Id) && s.RevokedAt == null && s.ExpiresAt > now)
-            .Select(s => s.Id)
-            .ToListAsync(cancellationToken);
+        var live = await QueryLiveAsync(live => live.Where(s => sessionIds.Contains(s.Id)).Select(s => s.Id).ToListAsync(cancellationToken));
         return sessionIds.Except(live).ToHashSet();
     }
 
@@ -95,15 +89,16 @@ public sealed class SessionStore(
         return true;
     }
 
-    private async Task<LiveSession?> LoadAsync(Guid sessionId, CancellationToken cancellationToken)
+    private Task<LiveSession?> LoadAsync(Guid sessionId, CancellationToken cancellationToken) =>
+        QueryLiveAsync(live => live.Where(s => s.Id == sessionId).Select(s => new LiveSession(s.UserId, s.ExpiresAt)).SingleOrDefaultAsync(cancellationToken));
+
+    /// <summary>A query over the sessions PostgreSQL holds live now (not revoked, not expired), in a scope of its own.</summary>
+    private async Task<T> QueryLiveAsync<T>(Func<IQueryable<Session>, Task<T>> query)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
         var now = time.GetUtcNow().UtcDateTime;
-        return await db.Sessions.AsNoTracking()
-            .Where(s => s.Id == sessionId && s.RevokedAt == null && s.ExpiresAt > now)
-            .Select(s => new LiveSession(s.UserId, s.ExpiresAt))
-            .SingleOrDefaultAsync(cancellationToken);
+        return await query(db.Sessions.AsNoTracking().Where(s => s.RevokedAt == null && s.ExpiresAt > now));
     }
 
     private async Task CacheAsync(Guid sessionId, LiveSession? session)
