@@ -65,10 +65,10 @@ internal static class CommitScenario
             {
                 var start = cpu.Sample();
                 sendSeconds += await RunCallersAsync($"commit: round {round} of {options.Rounds}, {options.Concurrency} callers sending", roundSeconds, options.Concurrency, sends, Send, cancellationToken);
-                sendWindows.Add((start, cpu.Sample()));
-                start = cpu.Sample();
+                var turn = cpu.Sample();
+                sendWindows.Add((start, turn));
                 insertSeconds += await RunCallersAsync($"commit: round {round} of {options.Rounds}, {options.Concurrency} connections inserting single rows", roundSeconds, options.Concurrency, inserts, Insert, cancellationToken);
-                insertWindows.Add((start, cpu.Sample()));
+                insertWindows.Add((turn, cpu.Sample()));
             }
 
             (commitCount, committedSends) = commits.Totals;
