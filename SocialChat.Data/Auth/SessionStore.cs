@@ -27,6 +27,18 @@ public sealed class SessionStore(
 
     private const string RevokedMarker = "revoked";
 
+    /// <summary>
+    /// A live session is cached from what PostgreSQL said a moment earlier (a load after a cache miss, a refresh), and
+    /// a revoke can land in that moment: its marker must not be overwritten, or the session's access tokens would keep
+    /// working until they expire.
+    /// </summary>
+    private const string CacheLiveUnlessRevoked =
+        """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return 0 end
+        redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+        return 1
+        """;
+
     private static RedisKey KeyFor(Guid sessionId) => $"session:{sessionId:N}";
 
     public async Task<bool> IsLiveAsync(Guid sessionId, Guid userId, CancellationToken cancellationToken)
@@ -117,7 +129,9 @@ public sealed class SessionStore(
                 var ttl = session.ExpiresAt - time.GetUtcNow().UtcDateTime;
                 if (ttl > TimeSpan.Zero)
                 {
-                    await database.StringSetAsync(KeyFor(sessionId), session.UserId.ToString("N"), ttl).WaitAsync(outage.Value.DroppableWorkTimeout);
+                    await database.ScriptEvaluateAsync(
+                            CacheLiveUnlessRevoked, [KeyFor(sessionId)], [RevokedMarker, session.UserId.ToString("N"), (long)ttl.TotalMilliseconds])
+                        .WaitAsync(outage.Value.DroppableWorkTimeout);
                 }
             }
         }

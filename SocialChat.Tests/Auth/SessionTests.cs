@@ -1,8 +1,11 @@
 using System.Buffers.Text;
 using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 using SocialChat.Data.Auth;
+using SocialChat.LoadTest.Seeding;
+using SocialChat.LoadTest.Target;
 using SocialChat.Tests.Hosting;
 using StackExchange.Redis;
 
@@ -179,6 +182,26 @@ public sealed class SessionTests(SocialChatAppFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, (await kept.Client.GetAsync("/api/v1/users/me")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await revoked.Client.GetAsync("/api/v1/users/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_session_cached_as_live_just_after_its_revoke_stays_revoked()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        var sessionId = SessionIdOf(user.AccessToken);
+        await using var services = new Seeder(new LoadTestOptions
+        {
+            Postgres = (await fixture.GetConnectionStringAsync("socialdb"))!,
+            Redis = (await fixture.GetConnectionStringAsync("cache"))!,
+            JwtSigningKey = fixture.App.EnvironmentOf("api", "Jwt__SigningKey"),
+        });
+        await user.Client.PostAsync("/api/v1/auth/logout", null);
+
+        // What a refresh, or a session check that loaded the session from PostgreSQL just before the revoke, writes just after it.
+        await services.Services.GetRequiredService<SessionStore>()
+            .RememberAsync(new Session { Id = sessionId, UserId = user.Id, ExpiresAt = DateTime.UtcNow.AddDays(30) });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await user.Client.GetAsync("/api/v1/users/me")).StatusCode);
     }
 
     [Fact]
