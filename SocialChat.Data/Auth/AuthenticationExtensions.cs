@@ -28,6 +28,9 @@ public static class AuthenticationExtensions
             {
                 var jwt = jwtOptions.Value;
                 bearer.MapInboundClaims = false;
+                // Nothing reads the token back from the authentication result, and a hub connection would keep that
+                // copy of it for its whole life.
+                bearer.SaveToken = false;
                 bearer.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = jwt.Issuer,
