@@ -17,8 +17,8 @@ public interface IConversationEvents
     Task ReadReceiptAsync(Guid conversationId, Guid userId, long seq);
 
     /// <summary>
-    /// Members joined or left: their live connections follow, presence subscriptions this conversation alone allowed
-    /// end, then everyone concerned gets ConversationChanged.
+    /// Members joined or left: their live connections follow and those who left get ConversationRemoved, presence
+    /// subscriptions this conversation alone allowed end, then the members, new ones included, get ConversationChanged.
     /// </summary>
     Task MembershipChangedAsync(Guid conversationId, IReadOnlyCollection<Guid> added, IReadOnlyCollection<Guid> removed);
 

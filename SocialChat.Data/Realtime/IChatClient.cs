@@ -21,6 +21,8 @@ public interface IChatClient
 
     Task ConversationChanged(ConversationResponse conversation);
 
+    Task ConversationRemoved(ConversationRemovedEvent removed);
+
     Task Notification(NotificationResponse notification);
 }
 
@@ -29,6 +31,9 @@ public sealed record MessageDeletedEvent(Guid ConversationId, long Seq);
 public sealed record TypingChangedEvent(Guid ConversationId, Guid UserId, bool IsTyping);
 
 public sealed record ReadReceiptEvent(Guid ConversationId, Guid UserId, long Seq);
+
+/// <summary>To a member who was removed or left: the conversation is no longer theirs to show.</summary>
+public sealed record ConversationRemovedEvent(Guid ConversationId);
 
 /// <summary>The contract's presence entry: <c>{userId, online, lastSeenAt}</c>.</summary>
 public sealed record PresenceResponse(Guid UserId, bool Online, DateTime? LastSeenAt);

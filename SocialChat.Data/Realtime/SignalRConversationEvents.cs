@@ -48,8 +48,10 @@ public sealed class SignalRConversationEvents(
     /// <summary>
     /// Group membership is per connection, so the user's live connections (on any node, found in the
     /// presence sets) join or leave the conversation's group through the backplane, which waits for the
-    /// owning node to confirm; the next message then reaches them without a reconnect. A removed member and
-    /// those who stay may each have watched the other's presence on the strength of this conversation alone.
+    /// owning node to confirm; the next message then reaches them without a reconnect. A removed member's
+    /// devices are told ConversationRemoved once out of the group, so nothing sent to the group after it reaches
+    /// them (ConversationChanged goes to members alone). A removed member and those who stay may each have
+    /// watched the other's presence on the strength of this conversation alone.
     /// </summary>
     public async Task MembershipChangedAsync(Guid conversationId, IReadOnlyCollection<Guid> added, IReadOnlyCollection<Guid> removed)
     {
@@ -66,6 +68,11 @@ public sealed class SignalRConversationEvents(
         }
 
         await RemoveFromGroupsAsync([.. removed.Select(userId => (userId, group))]);
+        foreach (var userId in removed)
+        {
+            await DeliverAsync(async () => await (await ConnectionsOfAsync(userId)).ConversationRemoved(new ConversationRemovedEvent(conversationId)));
+        }
+
         if (removed.Count > 0)
         {
             await DeliverAsync(() => typing.AnnounceMembershipsEndedAsync(conversationId, removed));
