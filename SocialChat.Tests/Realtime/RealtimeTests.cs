@@ -192,9 +192,7 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
     public async Task Logging_out_closes_that_sessions_connection_on_another_node()
     {
         var user = await TestUser.RegisterAsync(fixture);
-        using var anonymous = fixture.App.CreateHttpClient("api");
-        var otherDevice = await (await anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = user.Password, deviceName = "tablet" }))
-            .ReadAsync<AuthResult>();
+        var otherDevice = await SignInOnTabletAsync(user);
         await using var hub = await ConnectAsync(user, 1);
         await using var otherDevicesHub = await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 1), otherDevice.AccessToken);
 
@@ -380,6 +378,14 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
         var missed = await (await bob.Client.GetAsync($"/api/v1/conversations/{direct.Id}/messages?after=1")).ReadAsync<Page<MessageResponse>>();
         Assert.Equal(["missed 1", "missed 2", "missed 3", "missed 4", "missed 5"], missed.Items.Select(m => m.Body));
         Assert.Equal([2L, 3, 4, 5, 6], missed.Items.Select(m => m.Seq));
+    }
+
+    /// <summary>The user's second session: another device, with its own tokens.</summary>
+    private async Task<AuthResult> SignInOnTabletAsync(TestUser user)
+    {
+        using var anonymous = fixture.App.CreateHttpClient("api");
+        return await (await anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = user.Password, deviceName = "tablet" }))
+            .ReadAsync<AuthResult>();
     }
 
     private async Task<(TestUser Alice, TestUser Bob, ConversationResponse Direct)> PairAsync()
