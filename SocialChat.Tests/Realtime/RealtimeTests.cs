@@ -242,6 +242,44 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_removed_member_is_told_on_every_device_and_the_members_who_stay_see_the_group_change()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var removed = await TestUser.RegisterAsync(fixture);
+        var stayer = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner, removed, stayer);
+        var tablet = await SignInOnTabletAsync(removed);
+        await using var removedPhoneHub = await ConnectAsync(removed, 0);
+        await using var removedTabletHub = await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 1), tablet.AccessToken, messagePack: true);
+        await using var stayerHub = await ConnectAsync(stayer, 1);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{removed.Id}")).StatusCode);
+
+        foreach (var hub in new[] { removedPhoneHub, removedTabletHub })
+        {
+            Assert.Equal(new ConversationRemovedEvent(group.Id), await hub.WaitForAsync<ConversationRemovedEvent>("ConversationRemoved"));
+        }
+
+        Assert.Equal(2, (await stayerHub.WaitForAsync<ConversationResponse>("ConversationChanged", c => c.Id == group.Id)).MemberCount);
+        // Sent to the stayer's connection before its ConversationChanged, a ConversationRemoved would have arrived first.
+        Assert.Empty(stayerHub.Received<ConversationRemovedEvent>("ConversationRemoved"));
+    }
+
+    [Fact]
+    public async Task A_member_who_leaves_on_one_device_is_told_on_their_other_device()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var leaver = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner, leaver);
+        var tablet = await SignInOnTabletAsync(leaver);
+        await using var tabletHub = await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 1), tablet.AccessToken);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await leaver.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{leaver.Id}")).StatusCode);
+
+        Assert.Equal(new ConversationRemovedEvent(group.Id), await tabletHub.WaitForAsync<ConversationRemovedEvent>("ConversationRemoved"));
+    }
+
+    [Fact]
     public async Task A_non_members_send_fails_with_a_hub_exception()
     {
         var owner = await TestUser.RegisterAsync(fixture);

@@ -29,6 +29,7 @@ public sealed class HubClient : IAsyncDisposable
         Record<ReadReceiptEvent>("ReadReceipt");
         Record<PresenceResponse>("PresenceChanged");
         Record<ConversationResponse>("ConversationChanged");
+        Record<ConversationRemovedEvent>("ConversationRemoved");
         Record<NotificationResponse>("Notification");
         connection.Closed += error =>
         {
