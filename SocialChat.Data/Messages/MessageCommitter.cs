@@ -162,10 +162,10 @@ public sealed partial class MessageCommitter : IAsyncDisposable
     }
 
     /// <summary>
-    /// One round trip: send_messages (migrations SendMessagesFunction, SendMessagesUpdatesInBulk) locks the
-    /// conversations, checks and numbers the sends under those locks, stores the new messages and answers a row per
-    /// send; the COMMIT follows in the same batch. The answers are final only once the COMMIT's result is read, so the
-    /// whole reader is read before any caller hears of them.
+    /// One round trip: send_messages (migrations SendMessagesFunction, SendMessagesUpdatesInBulk,
+    /// SendMessagesStampsUnderLocks) locks the conversations, checks, numbers and timestamps the sends under those
+    /// locks, stores the new messages and answers a row per send; the COMMIT follows in the same batch. The answers are
+    /// final only once the COMMIT's result is read, so the whole reader is read before any caller hears of them.
     /// </summary>
     private async Task<Result<SentMessage>[]> StoreInOneTransactionAsync(IReadOnlyList<PendingSend> batch)
     {
@@ -178,9 +178,6 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         activity?.SetTag("socialchat.messages.batch_size", batch.Count);
 
         var messages = batch.Select(p => p.Message).ToArray();
-        // PostgreSQL keeps microseconds: the createdAt a sender is answered is the one history shows.
-        var now = DateTime.UtcNow;
-        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
         var results = new Result<SentMessage>[messages.Length];
 
         // When a statement fails, the transaction is left open or failed, and closing the connection rolls it back:
@@ -189,14 +186,13 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         await using var send = new NpgsqlBatch(connection);
         send.BatchCommands.Add(Command("BEGIN"));
         send.BatchCommands.Add(Command(
-            "SELECT * FROM send_messages($1, $2, $3, $4, $5, $6, $7)",
+            "SELECT * FROM send_messages($1, $2, $3, $4, $5, $6)",
             ArrayOf(messages.Select(_ => Guid.CreateVersion7()), NpgsqlDbType.Uuid),
             ArrayOf(messages.Select(m => m.ConversationId), NpgsqlDbType.Uuid),
             ArrayOf(messages.Select(m => m.SenderId), NpgsqlDbType.Uuid),
             ArrayOf(messages.Select(m => m.ClientMessageId), NpgsqlDbType.Uuid),
             ArrayOf(messages.Select(m => m.Body), NpgsqlDbType.Text),
-            ArrayOf(messages.Select(m => m.ReplyToSeq), NpgsqlDbType.Bigint),
-            new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz }));
+            ArrayOf(messages.Select(m => m.ReplyToSeq), NpgsqlDbType.Bigint)));
         send.BatchCommands.Add(Command("COMMIT"));
         await using (var reader = await send.ExecuteReaderAsync())
         {
@@ -212,6 +208,8 @@ public sealed partial class MessageCommitter : IAsyncDisposable
                             reader.GetGuid(1), message.ConversationId, reader.GetInt64(2), message.SenderId, message.ClientMessageId,
                             reader.IsDBNull(3) ? null : reader.GetString(3),
                             reader.IsDBNull(4) ? null : reader.GetInt64(4),
+                            // The time PostgreSQL stored, to the microsecond: the createdAt a sender is answered is the
+                            // one history shows.
                             reader.GetDateTime(5),
                             reader.IsDBNull(6) ? null : reader.GetDateTime(6),
                             reader.IsDBNull(7) ? null : reader.GetDateTime(7)),

@@ -157,7 +157,7 @@ public sealed class GroupedCommitTests(SocialChatAppFixture fixture)
     /// <summary>
     /// A linger is waited only while sends come more often than it lasts: a send right after slow ones (here the last
     /// two 1.5 s apart, with a 1 s linger) is committed at once, not held for company that would not come in time. A
-    /// send's createdAt is when its commit began, so it shows how long the send was held.
+    /// send's createdAt is when its commit took its locks, so it shows how long the send was held.
     /// </summary>
     [Fact]
     public async Task A_send_right_after_slow_ones_is_not_held_for_company()
@@ -189,7 +189,7 @@ public sealed class GroupedCommitTests(SocialChatAppFixture fixture)
         await using var connection = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
         await connection.OpenAsync();
         await using var call = new NpgsqlCommand(
-            "SELECT outcome, message_id, message_seq, message_body, message_reply_to_seq FROM send_messages($1, $2, $3, $4, $5, $6, now())", connection)
+            "SELECT outcome, message_id, message_seq, message_body, message_reply_to_seq FROM send_messages($1, $2, $3, $4, $5, $6)", connection)
         {
             Parameters =
             {
