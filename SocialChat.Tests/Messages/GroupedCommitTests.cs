@@ -181,6 +181,50 @@ public sealed class GroupedCommitTests(SocialChatAppFixture fixture)
         Assert.True(quick.Value.Message.CreatedAt - issued < linger / 2, $"held {quick.Value.Message.CreatedAt - issued}");
     }
 
+    /// <summary>
+    /// A send that waits for another process's commit to a conversation is numbered after it and stamped after it:
+    /// createdAt follows seq whichever process sent. Here the test is that other process, holding the conversation's
+    /// lock while a send over REST waits for it and storing a message of its own under the lock.
+    /// </summary>
+    [Fact]
+    public async Task A_send_that_waited_for_another_commit_is_stamped_after_it()
+    {
+        var alice = await TestUser.RegisterAsync(fixture);
+        var bob = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(alice, bob);
+        var connectionString = await fixture.GetConnectionStringAsync("socialdb");
+        await using var other = new NpgsqlConnection(connectionString);
+        await other.OpenAsync();
+        await using var transaction = await other.BeginTransactionAsync();
+        await using (var lockConversation = new NpgsqlCommand("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", other) { Parameters = { new() { Value = group.Id } } })
+        {
+            await lockConversation.ExecuteNonQueryAsync();
+        }
+
+        var waited = Chat.PostMessageAsync(alice, group.Id, "waited");
+        await using (var watcher = new NpgsqlConnection(connectionString))
+        {
+            await watcher.OpenAsync();
+            await using var waiters = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", watcher) { Parameters = { new() { Value = other.ProcessID } } };
+            Assert.Equal(1L, await Eventually.HoldsAsync(async () => (long)(await waiters.ExecuteScalarAsync())!, count => count == 1));
+        }
+
+        // A time taken before the wait would be this much before the other commit's: more than history's milliseconds.
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        await SendMessagesAsync(other, [Guid.NewGuid()], [new(group.Id, bob, Guid.NewGuid(), "sent under the lock", null)]);
+        await transaction.CommitAsync();
+        var response = await waited;
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var sent = await response.ReadAsync<MessageResponse>();
+        var history = await Chat.CatchUpAsync(bob, group.Id, after: 0);
+        Assert.Equal([(1L, "sent under the lock"), (2L, "waited")], history.Select(m => (m.Seq, m.Body!)).ToArray());
+        Assert.True(history[0].CreatedAt <= history[1].CreatedAt, $"seq 2 at {history[1].CreatedAt:O}, before seq 1 at {history[0].CreatedAt:O}");
+        Assert.Equal(history[1].CreatedAt, sent.CreatedAt);
+        // The order of GET /conversations: the time of the latest message, not moved back by the send that came second.
+        Assert.Equal(history.Max(m => m.CreatedAt), (await Chat.GetAsync(alice, group.Id)).UpdatedAt);
+    }
+
     private sealed record Send(Guid Conversation, TestUser Sender, Guid ClientMessageId, string Body, long? ReplyTo);
 
     /// <summary>One call of send_messages, as MessageCommitter makes it: its answers, a row per send in order.</summary>
@@ -188,6 +232,12 @@ public sealed class GroupedCommitTests(SocialChatAppFixture fixture)
     {
         await using var connection = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
         await connection.OpenAsync();
+        return await SendMessagesAsync(connection, ids, sends);
+    }
+
+    /// <inheritdoc cref="SendMessagesAsync(Guid[], Send[])"/>
+    private static async Task<List<(string Outcome, Guid? Id, long? Seq, string? Body, long? ReplyTo)>> SendMessagesAsync(NpgsqlConnection connection, Guid[] ids, Send[] sends)
+    {
         await using var call = new NpgsqlCommand(
             "SELECT outcome, message_id, message_seq, message_body, message_reply_to_seq FROM send_messages($1, $2, $3, $4, $5, $6)", connection)
         {
