@@ -225,6 +225,43 @@ public sealed class GroupedCommitTests(SocialChatAppFixture fixture)
         Assert.Equal(history.Max(m => m.CreatedAt), (await Chat.GetAsync(alice, group.Id)).UpdatedAt);
     }
 
+    /// <summary>
+    /// During a deploy, processes of the previous release still call send_messages with the time they took themselves:
+    /// their sends are stored, stamped under the locks like everyone else's.
+    /// </summary>
+    [Fact]
+    public async Task A_send_from_a_process_of_the_previous_release_is_stored_and_stamped_under_the_locks()
+    {
+        var alice = await TestUser.RegisterAsync(fixture);
+        var bob = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(alice, bob);
+        var previousReleaseTime = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        await using var connection = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
+        await connection.OpenAsync();
+        await using var call = new NpgsqlCommand("SELECT outcome, message_seq FROM send_messages($1, $2, $3, $4, $5, $6, $7)", connection)
+        {
+            Parameters =
+            {
+                new() { Value = new[] { Guid.CreateVersion7() }, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new() { Value = new[] { group.Id }, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new() { Value = new[] { alice.Id }, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new() { Value = new[] { Guid.NewGuid() }, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new() { Value = new[] { "from the previous release" }, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new() { Value = new long?[] { null }, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
+                new() { Value = previousReleaseTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+            },
+        };
+        await using (var reader = await call.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(("created", 1L), (reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        var stored = Assert.Single(await Chat.CatchUpAsync(bob, group.Id, after: 0));
+        Assert.Equal("from the previous release", stored.Body);
+        Assert.True(stored.CreatedAt > previousReleaseTime.AddYears(20), $"stamped {stored.CreatedAt:O}");
+    }
+
     private sealed record Send(Guid Conversation, TestUser Sender, Guid ClientMessageId, string Body, long? ReplyTo);
 
     /// <summary>One call of send_messages, as MessageCommitter makes it: its answers, a row per send in order.</summary>

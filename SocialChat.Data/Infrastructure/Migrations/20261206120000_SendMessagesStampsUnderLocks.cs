@@ -9,8 +9,9 @@ namespace SocialChat.Data.Infrastructure.Migrations
     /// send_messages stamps its sends' createdAt itself, from PostgreSQL's clock once it holds the conversations' locks,
     /// where the calling process stamped them before the call: process A stamped t1, process B a later t2, B took the
     /// locks first and seq 5 at t2, then A seq 6 at t1, so createdAt went back as seq went on, and the conversation's
-    /// updated_at (the order of GET /conversations) went back with it. The sent_at parameter goes; the checks, the
-    /// numbering and the rows written are the same, and the sends of one call still share one time.
+    /// updated_at (the order of GET /conversations) went back with it. The new signature has no sent_at; the checks, the
+    /// numbering and the rows written are the same, and the sends of one call still share one time. The old signature
+    /// stays, as a call of the new one that ignores its time, for the processes of the previous release during a deploy.
     /// </summary>
     // No designer file with a copy of the whole model: this migration changes no table (the snapshot is unchanged)
     // and its SQL is written out, so EF Core has nothing to generate from a target model.
@@ -21,7 +22,6 @@ namespace SocialChat.Data.Infrastructure.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql("DROP FUNCTION send_messages(uuid[], uuid[], uuid[], uuid[], text[], bigint[], timestamptz);");
             migrationBuilder.Sql(
                 """
                 CREATE FUNCTION send_messages(
@@ -144,6 +144,19 @@ namespace SocialChat.Data.Infrastructure.Migrations
                     WHERE cm.conversation_id = r.conversation_id AND cm.user_id = r.user_id AND cm.last_read_seq < r.newest;
                 END
                 $$;
+                """);
+            // A deploy migrates, then restarts the Api and Realtime processes one at a time (deploy.sh): until the last
+            // has restarted, some still call the old signature, which must keep storing their sends, stamped the new way.
+            migrationBuilder.Sql(
+                """
+                CREATE OR REPLACE FUNCTION send_messages(
+                    ids uuid[], conversation_ids uuid[], sender_ids uuid[], client_message_ids uuid[],
+                    bodies text[], reply_to_seqs bigint[], sent_at timestamptz)
+                RETURNS TABLE (
+                    outcome text, message_id uuid, message_seq bigint, message_body varchar, message_reply_to_seq bigint,
+                    message_created_at timestamptz, message_edited_at timestamptz, message_deleted_at timestamptz)
+                LANGUAGE sql
+                AS $$ SELECT * FROM send_messages(ids, conversation_ids, sender_ids, client_message_ids, bodies, reply_to_seqs) $$;
                 """);
         }
 
