@@ -154,8 +154,18 @@ public sealed partial class WebClientTests(SocialChatAppFixture fixture)
         await bob.FillAsync("#group-form [name=usernames]", aliceAccount.User.Username);
         await bob.ClickAsync("#group-form button");
         await Expect(bob.Locator("#chat-title")).ToHaveTextAsync("weekend plans");
-        await Expect(alice.Locator("#conversations li", new() { HasText = "weekend plans" })).ToHaveCountAsync(1);
+        var group = alice.Locator("#conversations li", new() { HasText = "weekend plans" });
+        await Expect(group).ToHaveCountAsync(1);
         await chromium.ScreenshotAsync(alice, "alice-sees-the-group");
+
+        // Alice has the group open when Bob removes her: it closes and leaves her list.
+        await group.ClickAsync();
+        await Expect(alice.Locator("#chat-title")).ToHaveTextAsync("weekend plans");
+        var groupId = await group.GetAttributeAsync("data-id");
+        Assert.Equal(HttpStatusCode.NoContent, (await bobAccount.Client.DeleteAsync($"/api/v1/conversations/{groupId}/members/{aliceAccount.Id}")).StatusCode);
+        await Expect(group).ToHaveCountAsync(0);
+        await Expect(alice.Locator("#send-form")).ToBeHiddenAsync();
+        await Expect(alice.Locator("#chat-title")).ToHaveTextAsync("");
     }
 
     private async Task<IPage> LogInAsync(HeadlessChromium chromium, TestUser account, string person)

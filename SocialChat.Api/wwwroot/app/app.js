@@ -123,6 +123,14 @@ async function connect() {
       openConversation(conversation.id);   // title or members changed
     }
   });
+  // Protocol: removed from a group, or left it on another device: the conversation is no longer ours to show.
+  hub.on("ConversationRemoved", ({ conversationId }) => {
+    conversations.delete(conversationId);
+    if (chat?.id === conversationId) {
+      closeConversation();
+    }
+    renderConversations();
+  });
   hub.on("Notification", notification => {
     notifications.unshift(notification);
     renderNotifications();
@@ -200,6 +208,17 @@ function renderConversations() {
     item.onclick = () => openConversation(c.id);
     return item;
   }));
+}
+
+function closeConversation() {
+  chat = null;
+  history.replaceState(null, "", location.pathname);
+  $("#chat-title").textContent = "";
+  $("#members").replaceChildren();
+  $("#messages").replaceChildren();
+  $("#typing").textContent = "";
+  $("#older").hidden = true;
+  $("#send-form").hidden = true;
 }
 
 async function openConversation(id) {
