@@ -25,7 +25,8 @@ public sealed class SignalRConversationEvents(
     IOptions<RedisOutageOptions> outage,
     ILogger<SignalRConversationEvents> logger) : IConversationEvents, INotificationPublisher, IPresenceSubscriptions
 {
-    private const int GroupRemovalChunkSize = 1_000;
+    /// <summary>Users (or removals) per chunk: a burst of lookups Redis takes in one go, and a bounded view query.</summary>
+    private const int DeliveryChunkSize = 1_000;
 
     public async Task MessageReceivedAsync(MessageResponse message)
     {
@@ -97,14 +98,30 @@ public sealed class SignalRConversationEvents(
         await RemoveFromGroupsAsync([.. hidden.Select(pair => (pair.WatcherId, ChatGroups.Presence(pair.TargetId)))]);
     }
 
-    /// <summary>Each user gets the conversation as they see it (their read marker and unread count).</summary>
+    /// <summary>
+    /// Each of these users with a live connection gets the conversation as they see it (their read marker and unread
+    /// count). Only they: each view costs an unread count, and most members of a large group are offline. In chunks,
+    /// each chunk's connections looked up side by side.
+    /// </summary>
     public async Task ConversationChangedAsync(Guid conversationId, IReadOnlyCollection<Guid> userIds)
     {
-        var views = await ConversationViews.LoadAsync(
-            db, db.ConversationMembers.Where(m => m.ConversationId == conversationId && userIds.Contains(m.UserId)), CancellationToken.None);
-        foreach (var (userId, view) in views)
+        foreach (var chunk in userIds.Chunk(DeliveryChunkSize))
         {
-            await DeliverAsync(async () => await (await ConnectionsOfAsync(userId)).ConversationChanged(view));
+            IReadOnlyDictionary<Guid, IReadOnlyList<string>> connectionsOf = new Dictionary<Guid, IReadOnlyList<string>>();
+            if (!await DeliverAsync(async () => connectionsOf = await ConnectionsOfEachAsync(chunk)))
+            {
+                continue;
+            }
+
+            var connected = connectionsOf.Where(c => c.Value.Count > 0).Select(c => c.Key).ToList();
+            if (connected.Count == 0)
+            {
+                continue;
+            }
+
+            var views = await ConversationViews.LoadAsync(
+                db, db.ConversationMembers.Where(m => m.ConversationId == conversationId && connected.Contains(m.UserId)), CancellationToken.None);
+            await DeliverAsync(() => Task.WhenAll(views.Select(v => hub.Clients.Clients(connectionsOf[v.UserId]).ConversationChanged(v.Conversation))));
         }
     }
 
@@ -125,17 +142,20 @@ public sealed class SignalRConversationEvents(
     /// </summary>
     private async Task RemoveFromGroupsAsync(IReadOnlyCollection<(Guid UserId, string Group)> memberships)
     {
-        foreach (var chunk in memberships.Chunk(GroupRemovalChunkSize))
+        foreach (var chunk in memberships.Chunk(DeliveryChunkSize))
         {
             await DeliverAsync(async () =>
             {
-                var connections = await Task.WhenAll(chunk.Select(m => m.UserId).Distinct()
-                    .Select(async userId => (UserId: userId, ConnectionIds: await presence.ConnectionsOfAsync(userId))));
-                var connectionsOf = connections.ToDictionary(c => c.UserId, c => c.ConnectionIds);
+                var connectionsOf = await ConnectionsOfEachAsync(chunk.Select(m => m.UserId).Distinct());
                 await Task.WhenAll(chunk.SelectMany(m => connectionsOf[m.UserId].Select(connectionId => hub.Groups.RemoveFromGroupAsync(connectionId, m.Group))));
             });
         }
     }
+
+    /// <summary>Every live connection of each of these users, their lookups side by side (one pipelined burst to Redis).</summary>
+    private async Task<IReadOnlyDictionary<Guid, IReadOnlyList<string>>> ConnectionsOfEachAsync(IEnumerable<Guid> userIds) =>
+        (await Task.WhenAll(userIds.Select(async userId => (UserId: userId, ConnectionIds: await presence.ConnectionsOfAsync(userId)))))
+            .ToDictionary(c => c.UserId, c => c.ConnectionIds);
 
     private async Task<bool> DeliverAsync(Func<Task> delivery)
     {
