@@ -1,9 +1,12 @@
 using System.Buffers.Text;
 using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using SocialChat.Data.Auth;
+using SocialChat.Data.Infrastructure;
 using SocialChat.LoadTest.Seeding;
 using SocialChat.LoadTest.Target;
 using SocialChat.Tests.Hosting;
@@ -189,12 +192,7 @@ public sealed class SessionTests(SocialChatAppFixture fixture)
     {
         var user = await TestUser.RegisterAsync(fixture);
         var sessionId = SessionIdOf(user.AccessToken);
-        await using var services = new Seeder(new LoadTestOptions
-        {
-            Postgres = (await fixture.GetConnectionStringAsync("socialdb"))!,
-            Redis = (await fixture.GetConnectionStringAsync("cache"))!,
-            JwtSigningKey = fixture.App.EnvironmentOf("api", "Jwt__SigningKey"),
-        });
+        await using var services = await ServicesAsync();
         await user.Client.PostAsync("/api/v1/auth/logout", null);
 
         // What a refresh, or a session check that loaded the session from PostgreSQL just before the revoke, writes just after it.
@@ -202,6 +200,38 @@ public sealed class SessionTests(SocialChatAppFixture fixture)
             .RememberAsync(new Session { Id = sessionId, UserId = user.Id, ExpiresAt = DateTime.UtcNow.AddDays(30) });
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await user.Client.GetAsync("/api/v1/users/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_session_purge_removes_ended_sessions_and_expired_refresh_tokens_and_live_sessions_keep_working()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        var laptop = await (await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = user.Password, deviceName = "laptop" })).ReadAsync<AuthResult>();
+        using (var laptopClient = TestUser.Authorized(fixture, laptop.AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await laptopClient.PostAsync("/api/v1/auth/logout", null)).StatusCode);
+        }
+
+        var rotated = await (await _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = user.Auth.RefreshToken })).ReadAsync<AuthResult>();
+        var sessionId = SessionIdOf(user.AccessToken);
+        var laptopSessionId = SessionIdOf(laptop.AccessToken);
+        await using var services = await ServicesAsync();
+        await using var scope = services.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
+        // The rotated first refresh token, as it stands once its 30 days are over.
+        await db.RefreshTokens.Where(t => t.SessionId == sessionId && t.RotatedAt != null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, DateTime.UtcNow.AddMinutes(-1)), TestContext.Current.CancellationToken);
+
+        await new SessionRetention(db, TimeProvider.System, Options.Create(new SessionRetentionOptions { BatchSize = 100 }))
+            .PurgeAsync(TestContext.Current.CancellationToken);
+
+        Assert.False(await db.Sessions.AnyAsync(s => s.Id == laptopSessionId, TestContext.Current.CancellationToken));
+        Assert.False(await db.RefreshTokens.AnyAsync(t => t.SessionId == laptopSessionId, TestContext.Current.CancellationToken));
+        Assert.Equal(1, await db.RefreshTokens.CountAsync(t => t.SessionId == sessionId, TestContext.Current.CancellationToken));
+        using var rotatedClient = TestUser.Authorized(fixture, rotated.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, (await rotatedClient.GetAsync("/api/v1/users/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = laptop.RefreshToken })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = rotated.RefreshToken })).StatusCode);
     }
 
     [Fact]
@@ -230,6 +260,14 @@ public sealed class SessionTests(SocialChatAppFixture fixture)
             Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/users/me")).StatusCode);
         }
     }
+
+    /// <summary>The services' own data and session classes, as the load tool's seeder builds them, on the test system's database and Redis.</summary>
+    private async Task<Seeder> ServicesAsync() => new(new LoadTestOptions
+    {
+        Postgres = (await fixture.GetConnectionStringAsync("socialdb"))!,
+        Redis = (await fixture.GetConnectionStringAsync("cache"))!,
+        JwtSigningKey = fixture.App.EnvironmentOf("api", "Jwt__SigningKey"),
+    });
 
     private static Guid SessionIdOf(string accessToken) => Guid.Parse(new JsonWebToken(accessToken).GetClaim("sid").Value);
 

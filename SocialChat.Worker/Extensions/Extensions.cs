@@ -1,8 +1,10 @@
 using SocialChat.Data;
+using SocialChat.Data.Auth;
 using SocialChat.Data.Realtime;
 using SocialChat.Worker.FanOut;
 using SocialChat.Worker.Migrations;
 using SocialChat.Worker.Presence;
+using SocialChat.Worker.Retention;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -17,6 +19,11 @@ internal static class Extensions
         builder.Services.AddHealthChecks().AddCheck<DatabaseMigrationHealthCheck>("migrations");
 
         builder.Services.AddHostedService<TimelineFanOut>();
+
+        builder.Services.AddOptions<SessionRetentionOptions>().BindConfiguration(SessionRetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddScoped<SessionRetention>();
+        builder.Services.AddHostedService<SessionPurge>();
 
         // The sweep announces PresenceChanged to hub clients through the backplane.
         builder.AddSocialChatRealtime();

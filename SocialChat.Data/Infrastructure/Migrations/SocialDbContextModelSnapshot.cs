@@ -47,6 +47,9 @@ namespace SocialChat.Data.Infrastructure.Migrations
                     b.HasKey("TokenHash")
                         .HasName("pk_refresh_tokens");
 
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_refresh_tokens_expires_at");
+
                     b.HasIndex("SessionId")
                         .HasDatabaseName("ix_refresh_tokens_session_id");
 
