@@ -8,7 +8,7 @@ using SocialChat.LoadTest.Target;
 namespace SocialChat.LoadTest;
 
 /// <summary>
-/// SocialChat's load tool: the <c>connect</c>, <c>chat</c>, <c>api</c> and <c>commit</c> scenarios against a running system on
+/// SocialChat's load tool: the <c>connect</c>, <c>chat</c>, <c>api</c>, <c>commit</c> and <c>group</c> scenarios against a running system on
 /// loopback (BENCHMARKS.md has the commands); <c>worker</c> is how it runs copies of itself to hold more connections;
 /// <c>plot</c> draws chat reports.
 /// </summary>
@@ -44,6 +44,7 @@ internal static class Program
                 "chat" => await ChatScenario.RunAsync(options, runTime.Token),
                 "api" => await ApiScenario.RunAsync(options, runTime.Token),
                 "commit" => await CommitScenario.RunAsync(options, runTime.Token),
+                "group" => await GroupScenario.RunAsync(options, runTime.Token),
                 _ => Usage(),
             };
         }
@@ -56,7 +57,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: SocialChat.LoadTest connect|chat|api|commit --api URL --realtime URL[,URL…] --postgres CONN --redis CONN --jwt-signing-key KEY [options]; see BENCHMARKS.md");
+        Console.Error.WriteLine("usage: SocialChat.LoadTest connect|chat|api|commit|group --api URL --realtime URL[,URL…] --postgres CONN --redis CONN --jwt-signing-key KEY [options]; see BENCHMARKS.md");
         return 2;
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts SocialChat for a benchmark, runs one load-tool scenario against it, and stops everything it started.
 #
-#   benchmarks/run.sh [--replicas N] [--peer socketio|signalr-floor] [--floor-layers jwt,backplane] [--api-from DIR] [--realtime-from DIR] <connect|chat|api|commit> [load tool options…]
+#   benchmarks/run.sh [--replicas N] [--peer socketio|signalr-floor] [--floor-layers jwt,backplane] [--api-from DIR] [--realtime-from DIR] <connect|chat|api|commit|group> [load tool options…]
 #
 # The app host brings up PostgreSQL, Redis, the Worker, the Api and Realtime ×2 (Release build, free ports,
 # state in .state-bench/, emptied first unless BENCH_STATE_DIR names a state folder to keep); with --replicas N > 2 this script starts Realtime replicas 2…N-1 itself, with the
@@ -35,7 +35,7 @@ while [[ "${1:-}" == --* ]]; do
   esac
 done
 [[ -z "$peer" || "$peer" == socketio || "$peer" == signalr-floor ]] || { echo "--peer: socketio or signalr-floor"; exit 2; }
-scenario=${1:?usage: benchmarks/run.sh [--replicas N] [--peer socketio|signalr-floor] [--floor-layers jwt,backplane] [--api-from DIR] [--realtime-from DIR] <connect|chat|api|commit> [options]}; shift
+scenario=${1:?usage: benchmarks/run.sh [--replicas N] [--peer socketio|signalr-floor] [--floor-layers jwt,backplane] [--api-from DIR] [--realtime-from DIR] <connect|chat|api|commit|group> [options]}; shift
 [[ "$peer" != signalr-floor || "$scenario" == connect ]] || { echo "--peer signalr-floor: its hub answers connect only"; exit 2; }
 [[ -z "$peer" || -z "$realtime_from" ]] || { echo "--realtime-from: SocialChat's nodes only, not with --peer"; exit 2; }
 

@@ -105,6 +105,9 @@ internal sealed record ChatReport(
 
 internal sealed record OperationReport(long Count, long Ok, double OkPerSecond, LatencySummary Latency, Dictionary<string, int> Errors);
 
+internal sealed record GroupReport(
+    int Members, int Online, int History, double Rate, double Seconds, OperationReport Renames, long Expected, long Heard, IReadOnlyList<RoleCpu> Cpu);
+
 internal sealed record ApiReport(int Users, int Conversations, double Rate, double Seconds, OperationReport Reads, OperationReport Sends, IReadOnlyList<RoleCpu> Cpu);
 
 internal sealed record CommitReport(

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using SocialChat.Data.Common;
 using SocialChat.Data.Messages;
@@ -37,14 +36,14 @@ internal static class ApiScenario
         var tokens = new SessionTokens(options.JwtSigningKey);
         var cpu = ProcessCpu.Of(options);
         // The first requests of a fresh Api compile its code paths and fill its pools: the warm-up's are not reported.
-        await IssueAsync($"api: warming up at {options.Rate:N0} requests/s", options.WarmUp, new Operation(), new Operation());
-        var reads = new Operation();
-        var sends = new Operation();
+        await IssueAsync($"api: warming up at {options.Rate:N0} requests/s", options.WarmUp, new RestOperation(), new RestOperation());
+        var reads = new RestOperation();
+        var sends = new RestOperation();
         var cpuAtStart = cpu.Sample();
         var stopwatch = await IssueAsync($"api: {options.Rate:N0} requests/s", options.Duration, reads, sends);
         var cpuAtEnd = cpu.Sample();
 
-        Task<Stopwatch> IssueAsync(string title, double seconds, Operation reads, Operation sends)
+        Task<Stopwatch> IssueAsync(string title, double seconds, RestOperation reads, RestOperation sends)
         {
             var total = (long)Math.Round(options.Rate * seconds);
             var pending = new List<Task>();
@@ -90,38 +89,5 @@ internal static class ApiScenario
             ("errors", ConnectScenario.MergeErrors([new WorkerEvent("", 0, Errors: report.Reads.Errors), new WorkerEvent("", 0, Errors: report.Sends.Errors)])),
         ]);
         return report.Reads.Ok == report.Reads.Count && report.Sends.Ok == report.Sends.Count ? 0 : 1;
-    }
-
-    private sealed class Operation
-    {
-        private readonly OperationTally _tally = new();
-
-        public async Task TimeAsync(Func<HttpRequestMessage> create, string accessToken, HttpClient http, CancellationToken cancellationToken)
-        {
-            var started = _tally.Begin();
-            try
-            {
-                using var request = create();
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-                using var response = await http.SendAsync(request, cancellationToken);
-                await response.Content.LoadIntoBufferAsync(cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    _tally.Succeeded(started);
-                }
-                else
-                {
-                    _tally.Failed($"HTTP {(int)response.StatusCode}");
-                }
-            }
-            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                _tally.Failed(exception.GetType().Name);
-            }
-        }
-
-        public long Count => _tally.Count;
-
-        public OperationReport Report(double seconds) => _tally.Report(seconds);
     }
 }

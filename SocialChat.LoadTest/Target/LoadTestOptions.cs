@@ -111,7 +111,7 @@ internal sealed class LoadTestOptions : IValidatableObject
     [Range(0, 100_000)]
     public int Directs { get; set; } = 10;
 
-    /// <summary>chat: messages per second over the whole fleet; api: requests per second.</summary>
+    /// <summary>chat: messages per second over the whole fleet; api: requests per second; group: renames per second.</summary>
     [Range(0.1, 1_000_000)]
     public double Rate { get; set; } = 50;
 
@@ -167,7 +167,11 @@ internal sealed class LoadTestOptions : IValidatableObject
     [Range(1, 100)]
     public int Rounds { get; set; } = 3;
 
-    /// <summary>api: messages seeded into every conversation so that history reads read something.</summary>
+    /// <summary>group: members of the group, besides its owner, connected to the hub (from this process), each hearing every change.</summary>
+    [Range(0, 5_000)]
+    public int Online { get; set; } = 100;
+
+    /// <summary>api: messages seeded into every conversation so that history reads read something; group: into the group, read by nobody.</summary>
     [Range(0, 10_000)]
     public int History { get; set; } = 50;
 

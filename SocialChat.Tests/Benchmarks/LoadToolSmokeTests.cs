@@ -177,6 +177,21 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task Group_renames_a_large_group_and_every_connected_member_hears_every_rename()
+    {
+        var (exitCode, report, output, _) = await RunAsync<GroupReport>("signalr", "group", "--group-size", "300", "--online", "20", "--history", "20",
+            "--rate", "4", "--warm-up", "0.5", "--duration", "1");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Equal(4, report.Renames.Count);
+        Assert.Equal(report.Renames.Count, report.Renames.Ok);
+        Assert.Equal(20, report.Online);
+        // The warm-up's two renames and the four measured, to each of the 20.
+        Assert.Equal(6 * 20, report.Expected);
+        Assert.Equal(report.Expected, report.Heard);
+    }
+
+    [Fact]
     public async Task Commit_stores_every_acknowledged_send_and_times_single_row_inserts_in_turns_with_them()
     {
         var (exitCode, report, output, _) = await RunAsync<CommitReport>("signalr", "commit", "--users", "40", "--groups", "4", "--group-size", "10",
