@@ -1,0 +1,120 @@
+using Microsoft.AspNetCore.SignalR.Client;
+using SocialChat.Data.Common;
+using SocialChat.Data.Messages;
+using SocialChat.Data.Realtime;
+using SocialChat.Tests.Hosting;
+
+namespace SocialChat.Tests.Messages;
+
+/// <summary>
+/// Requests that meet: the Api and both Realtime nodes each commit through their own committer, so the same user's
+/// calls through different doors are different transactions that only PostgreSQL's locks put in order.
+/// </summary>
+public sealed class MessagingRaceTests(SocialChatAppFixture fixture)
+{
+    [Fact]
+    public async Task One_client_message_id_sent_at_once_over_REST_and_both_hub_nodes_is_stored_once_answered_alike_and_announced_once()
+    {
+        var alice = await TestUser.RegisterAsync(fixture);
+        var bob = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(alice, bob);
+        await using var aliceOnNode0 = await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 0), alice.AccessToken);
+        await using var aliceOnNode1 = await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 1), alice.AccessToken);
+        await using var bobHub = await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 1), bob.AccessToken);
+        const int rounds = 10;
+
+        for (var round = 0; round < rounds; round++)
+        {
+            // Each door's copy has its own body, so the body stored tells whose send was the one stored.
+            var clientMessageId = Guid.NewGuid();
+            var overRest = Chat.PostMessageAsync(alice, group.Id, $"{round} over REST", clientMessageId);
+            var overNode0 = aliceOnNode0.Connection.InvokeAsync<MessageResponse>("SendMessage", group.Id, clientMessageId, $"{round} over node 0", null);
+            var overNode1 = aliceOnNode1.Connection.InvokeAsync<MessageResponse>("SendMessage", group.Id, clientMessageId, $"{round} over node 1", null);
+            var response = await overRest;
+            var answers = new[] { await response.ReadAsync<MessageResponse>(), await overNode0, await overNode1 };
+
+            var stored = Assert.Single(answers.DistinctBy(m => (m.Id, m.Seq, m.Body, m.CreatedAt)));
+            Assert.Equal(round + 1, stored.Seq);
+            Assert.Equal(stored.Body == $"{round} over REST" ? HttpStatusCode.Created : HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var history = await Chat.CatchUpAsync(bob, group.Id, after: 0);
+        Assert.Equal(Enumerable.Range(1, rounds).Select(i => (long)i), history.Select(m => m.Seq));
+        await bobHub.WaitForAsync<MessageResponse>("MessageReceived", m => m.Seq == rounds);
+        // A second announcement would come from another process's commit, as soon as the first: a moment is enough.
+        await Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
+        Assert.Equal(history.Select(m => m.Id), bobHub.Received<MessageResponse>("MessageReceived").Select(m => m.Id).Order());
+    }
+
+    [Fact]
+    public async Task Read_markers_set_at_once_over_REST_and_both_hub_nodes_end_at_the_highest_and_each_move_is_announced_once()
+    {
+        var alice = await TestUser.RegisterAsync(fixture);
+        var bob = await TestUser.RegisterAsync(fixture);
+        var direct = await Chat.OpenDirectAsync(alice, bob);
+        for (var i = 1; i <= 20; i++)
+        {
+            await Chat.SendAsync(alice, direct.Id, $"hi {i}");
+        }
+
+        await using var aliceHub = await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 0), alice.AccessToken);
+        HubClient[] bobHubs =
+        [
+            await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 0), bob.AccessToken),
+            await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 1), bob.AccessToken),
+        ];
+        try
+        {
+            // Bob has read up to 15 of 20, told in any order by three processes at once.
+            var seqs = Enumerable.Range(1, 15).Select(i => (long)i).OrderBy(_ => Random.Shared.Next()).ToArray();
+            await Task.WhenAll(seqs.Select((seq, i) => i % 3 == 2
+                ? bob.Client.PostJsonAsync($"/api/v1/conversations/{direct.Id}/read", new { seq })
+                : bobHubs[i % 3].Connection.InvokeAsync("MarkRead", direct.Id, seq)));
+
+            var bobsView = await Chat.GetAsync(bob, direct.Id);
+            Assert.Equal((15L, 5), (bobsView.LastReadSeq, bobsView.UnreadCount));
+            await aliceHub.WaitForAsync<ReadReceiptEvent>("ReadReceipt", r => r.Seq == 15);
+            // Every receipt announces a move the marker made, and each move once: from different processes they may
+            // arrive out of order, which a client shows right by keeping the highest (README).
+            var receipts = aliceHub.Received<ReadReceiptEvent>("ReadReceipt").Where(r => r.UserId == bob.Id).Select(r => r.Seq).ToList();
+            Assert.Equal(receipts.Count, receipts.Distinct().Count());
+            Assert.All(receipts, seq => Assert.InRange(seq, 1, 15));
+        }
+        finally
+        {
+            await Task.WhenAll(bobHubs.Select(h => h.DisposeAsync().AsTask()));
+        }
+    }
+
+    [Fact]
+    public async Task Catching_up_during_a_burst_of_sends_through_three_processes_never_skips_a_seq()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var senders = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => TestUser.RegisterAsync(fixture)));
+        var group = await Chat.CreateGroupAsync(owner, senders);
+        var hubs = await Task.WhenAll(senders.Select((s, i) => HubClient.ConnectAsync(fixture.GetEndpoint("realtime", i % 2), s.AccessToken)));
+        try
+        {
+            // Ten sends per sender, half per door (under the hub's burst of 20).
+            var burst = Task.WhenAll(senders.SelectMany((sender, s) => Enumerable.Range(0, 10).Select(i => i % 2 == 0
+                ? (Task)Chat.PostMessageAsync(sender, group.Id, $"{s}.{i}")
+                : hubs[s].Connection.InvokeAsync<MessageResponse>("SendMessage", group.Id, Guid.NewGuid(), $"{s}.{i}", null))));
+
+            // A reader catching up over and over: each page must go on exactly where the last one stopped.
+            long seen = 0;
+            while (seen < 60)
+            {
+                var page = await (await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/messages?after={seen}&limit=100")).ReadAsync<Page<MessageResponse>>();
+                Assert.Equal(Enumerable.Range(1, page.Items.Count).Select(i => seen + i), page.Items.Select(m => m.Seq));
+                seen += page.Items.Count;
+                Assert.False(burst.IsCompleted && page.Items.Count == 0, $"the burst is over and catch-up stopped at seq {seen}");
+            }
+
+            await burst;
+        }
+        finally
+        {
+            await Task.WhenAll(hubs.Select(h => h.DisposeAsync().AsTask()));
+        }
+    }
+}
