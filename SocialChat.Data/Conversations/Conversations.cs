@@ -230,6 +230,9 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // The conversation's row before the member's, in the order a send takes them (send_messages moves its sender's
+        // read marker under that lock): taken the other way round, a removal meeting its member's send deadlocked.
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM conversations WHERE id = {conversationId} FOR UPDATE", cancellationToken);
         // Counted by what the delete removed: of two concurrent removals of one member, only one takes a member off.
         var removed = await db.ConversationMembers.Where(m => m.ConversationId == conversationId && m.UserId == memberId).ExecuteDeleteAsync(cancellationToken);
         if (removed == 0)

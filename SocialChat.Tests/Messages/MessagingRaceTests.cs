@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR.Client;
+using Npgsql;
 using SocialChat.Data.Common;
 using SocialChat.Data.Messages;
 using SocialChat.Data.Realtime;
@@ -8,7 +9,8 @@ namespace SocialChat.Tests.Messages;
 
 /// <summary>
 /// Requests that meet: the Api and both Realtime nodes each commit through their own committer, so the same user's
-/// calls through different doors are different transactions that only PostgreSQL's locks put in order.
+/// calls through different doors are different transactions that only PostgreSQL's locks put in order. Where a race's
+/// window is too narrow to meet by chance, a row the test holds stops one request inside it while the other is made.
 /// </summary>
 public sealed class MessagingRaceTests(SocialChatAppFixture fixture)
 {
@@ -86,6 +88,42 @@ public sealed class MessagingRaceTests(SocialChatAppFixture fixture)
         }
     }
 
+    /// <summary>
+    /// A send takes its conversation's lock, then writes its sender's read marker; a removal took the member's row, then
+    /// the conversation's: held between the two (here at the send's INSERT, whose sender the test holds), they waited
+    /// on each other until PostgreSQL broke the deadlock a second later and one of them was answered 503.
+    /// </summary>
+    [Fact]
+    public async Task A_send_meeting_its_senders_removal_is_stored_and_delivered_or_refused_404_and_the_removal_succeeds()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var member = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner, member);
+        await using var ownerHub = await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 0), owner.AccessToken);
+        await using var held = await HeldRow.LockAsync(fixture, $"SELECT 1 FROM users WHERE id = '{member.Id}' FOR UPDATE");
+
+        var send = Chat.PostMessageAsync(member, group.Id, "as I am removed");
+        var sendBackend = await held.WaitForWaiterAsync();
+        var removal = owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{member.Id}");
+        await held.UntilDoneOrWaitingAsync(removal, behind: sendBackend);
+        await held.ReleaseAsync();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await removal).StatusCode);
+        var sent = await send;
+        var history = await Chat.CatchUpAsync(owner, group.Id, after: 0);
+        if (sent.StatusCode == HttpStatusCode.Created)
+        {
+            var message = await sent.ReadAsync<MessageResponse>();
+            Assert.Equal([(1L, message.Id)], history.Select(m => (m.Seq, m.Id)));
+            await ownerHub.WaitForAsync<MessageResponse>("MessageReceived", m => m.Id == message.Id);
+        }
+        else
+        {
+            await ProblemAssert.IsProblemAsync(sent, HttpStatusCode.NotFound);
+            Assert.Empty(history);
+        }
+    }
+
     [Fact]
     public async Task Catching_up_during_a_burst_of_sends_through_three_processes_never_skips_a_seq()
     {
@@ -115,6 +153,71 @@ public sealed class MessagingRaceTests(SocialChatAppFixture fixture)
         finally
         {
             await Task.WhenAll(hubs.Select(h => h.DisposeAsync().AsTask()));
+        }
+    }
+
+    /// <summary>
+    /// A row held FOR UPDATE by the test's own transaction, stopping the request that needs it at that point until
+    /// released, so that another request can be made to meet it there. Who waits is read from pg_stat_activity.
+    /// </summary>
+    private sealed class HeldRow : IAsyncDisposable
+    {
+        private readonly NpgsqlDataSource dataSource;
+        private readonly NpgsqlConnection holder;
+        private readonly NpgsqlTransaction transaction;
+
+        private HeldRow(NpgsqlDataSource dataSource, NpgsqlConnection holder, NpgsqlTransaction transaction) =>
+            (this.dataSource, this.holder, this.transaction) = (dataSource, holder, transaction);
+
+        public static async Task<HeldRow> LockAsync(SocialChatAppFixture fixture, string lockSql)
+        {
+            var dataSource = NpgsqlDataSource.Create((await fixture.GetConnectionStringAsync("socialdb"))!);
+            var holder = await dataSource.OpenConnectionAsync();
+            var transaction = await holder.BeginTransactionAsync();
+            await using (var command = new NpgsqlCommand(lockSql, holder, transaction))
+            {
+                Assert.NotNull(await command.ExecuteScalarAsync());
+            }
+
+            return new HeldRow(dataSource, holder, transaction);
+        }
+
+        /// <summary>The backend of a request that waits for this row (or for the backend given), once there is one.</summary>
+        public async Task<int> WaitForWaiterAsync(int? behind = null, CancellationToken cancellationToken = default)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+            while (DateTime.UtcNow < deadline)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await using var command = dataSource.CreateCommand("SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)) LIMIT 1");
+                command.Parameters.Add(new NpgsqlParameter { Value = behind ?? holder.ProcessID });
+                if (await command.ExecuteScalarAsync() is int waiter)
+                {
+                    return waiter;
+                }
+
+                await Task.Delay(20, cancellationToken);
+            }
+
+            throw new TimeoutException($"Nothing waited behind backend {behind ?? holder.ProcessID}.");
+        }
+
+        /// <summary>Until the request has been answered, or waits behind that backend: whichever comes first.</summary>
+        public async Task UntilDoneOrWaitingAsync(Task request, int behind)
+        {
+            using var answered = new CancellationTokenSource();
+            var waiting = WaitForWaiterAsync(behind, answered.Token);
+            await Task.WhenAny(request, waiting);
+            await answered.CancelAsync();
+            await ((Task)waiting).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        public Task ReleaseAsync() => transaction.RollbackAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await holder.DisposeAsync();
+            await dataSource.DisposeAsync();
         }
     }
 }
