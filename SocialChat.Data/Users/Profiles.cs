@@ -131,6 +131,11 @@ public static class Profiles
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // send_messages checks blocks under the conversation's lock, then stores: a send already past its check when the
+        // block is written would be stored after the 204. Waiting for that lock lets such a send commit first; a send
+        // that takes it after this commit sees the block.
+        await db.Database.ExecuteSqlAsync(
+            $"SELECT 1 FROM conversations WHERE direct_key = {Conversations.Conversations.DirectKeyOf(blockerId, blockedId)} FOR SHARE", cancellationToken);
         await db.Database.ExecuteSqlAsync(
             $"INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES ({blockerId}, {blockedId}, {DateTime.UtcNow}) ON CONFLICT DO NOTHING",
             cancellationToken);

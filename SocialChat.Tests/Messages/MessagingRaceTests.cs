@@ -124,6 +124,33 @@ public sealed class MessagingRaceTests(SocialChatAppFixture fixture)
         }
     }
 
+    /// <summary>
+    /// A send checks for blocks under its conversation's lock, then stores; a block written meanwhile (here while the
+    /// test holds the sender's read marker, the send's last write) answered 204 and the message was stored after it.
+    /// </summary>
+    [Fact]
+    public async Task Once_a_block_has_answered_no_message_from_the_blocked_user_is_stored()
+    {
+        var blocker = await TestUser.RegisterAsync(fixture);
+        var blocked = await TestUser.RegisterAsync(fixture);
+        var direct = await Chat.OpenDirectAsync(blocker, blocked);
+        await using var held = await HeldRow.LockAsync(
+            fixture, $"SELECT 1 FROM conversation_members WHERE conversation_id = '{direct.Id}' AND user_id = '{blocked.Id}' FOR UPDATE");
+
+        var send = Chat.PostMessageAsync(blocked, direct.Id, "just before the block");
+        var sendBackend = await held.WaitForWaiterAsync();
+        var block = blocker.Client.PostAsync($"/api/v1/users/{blocked.Id}/block", null);
+        await held.UntilDoneOrWaitingAsync(block, behind: sendBackend);
+        var seenWhenBlocked = block.IsCompleted ? await Chat.CatchUpAsync(blocker, direct.Id, after: 0) : null;
+        await held.ReleaseAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await block).StatusCode);
+        seenWhenBlocked ??= await Chat.CatchUpAsync(blocker, direct.Id, after: 0);
+        await send;
+
+        Assert.Equal(seenWhenBlocked.Select(m => m.Id), (await Chat.CatchUpAsync(blocker, direct.Id, after: 0)).Select(m => m.Id));
+        await ProblemAssert.IsProblemAsync(await Chat.PostMessageAsync(blocked, direct.Id, "after the block"), HttpStatusCode.Forbidden);
+    }
+
     [Fact]
     public async Task Catching_up_during_a_burst_of_sends_through_three_processes_never_skips_a_seq()
     {
