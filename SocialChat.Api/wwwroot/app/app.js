@@ -264,6 +264,11 @@ function addMessage(message) {
 
 function onMessage(message) {
   const conversation = conversations.get(message.conversationId);
+  // Protocol: a deletion is final. An edit announced by another process can arrive after it: it is stale.
+  const known = chat?.id === message.conversationId ? chat.messages.get(message.seq) : conversation?.lastMessage;
+  if (known?.seq === message.seq && known.deletedAt && !message.deletedAt) {
+    return;
+  }
   if (conversation && message.seq >= conversation.lastSeq) {
     const fromOther = message.senderId !== auth.user.id && message.seq > conversation.lastSeq;
     Object.assign(conversation, { lastMessage: message, lastSeq: message.seq, updatedAt: message.createdAt });
