@@ -51,6 +51,27 @@ public sealed class RegistrationTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task Concurrent_registrations_of_one_email_or_username_in_different_cases_create_one_account_each()
+    {
+        var name = TestUser.UniqueName("race");
+        var email = $"{TestUser.UniqueName("mail")}@example.com";
+        static string CasedBy(int i, string text) => i % 2 == 0 ? text.ToUpperInvariant() : text;
+
+        var sameName = Enumerable.Range(0, 10).Select(i =>
+            _anonymous.PostJsonAsync("/api/v1/auth/register", new { username = CasedBy(i, name), email = $"{name}{i}@example.com", password = TestUser.DefaultPassword })).ToList();
+        var sameEmail = Enumerable.Range(0, 10).Select(i =>
+            _anonymous.PostJsonAsync("/api/v1/auth/register", new { username = TestUser.UniqueName(), email = CasedBy(i, email), password = TestUser.DefaultPassword })).ToList();
+        var byName = await Task.WhenAll(sameName);
+        var byEmail = await Task.WhenAll(sameEmail);
+
+        foreach (var responses in new[] { byName, byEmail })
+        {
+            Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+            await ProblemAssert.AnsweredAsync(responses.Where(r => r.StatusCode != HttpStatusCode.Created), HttpStatusCode.Conflict);
+        }
+    }
+
+    [Fact]
     public async Task Invalid_fields_are_each_named_in_a_400()
     {
         var response = await _anonymous.PostJsonAsync("/api/v1/auth/register", new { username = "ab", email = "not-an-email", password = "short", displayName = new string('x', 65) });

@@ -34,6 +34,28 @@ public sealed class GroupLimitTests(SocialChatAppFixture fixture)
         await ProblemAssert.IsProblemAsync(await users[3].Client.GetAsync($"/api/v1/conversations/{full.Value.Id}"), HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task Additions_at_once_cannot_together_pass_the_member_limit()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var candidates = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => TestUser.RegisterAsync(fixture)));
+        var group = await Chat.CreateGroupAsync(owner);
+
+        // Each addition on its own connection, as from different Api processes.
+        var results = await Task.WhenAll(candidates.Select(async candidate =>
+        {
+            await using var db = await OpenDatabaseAsync();
+            var conversations = new Data.Conversations.Conversations(db, new NoLiveClients(), Options.Create(new ConversationOptions { MaxGroupMembers = MaxGroupMembers }));
+            return await conversations.AddMembersAsync(owner.Id, group.Id, new AddMembersRequest([candidate.Id]), TestContext.Current.CancellationToken);
+        }));
+
+        Assert.Equal(MaxGroupMembers - 1, results.Count(r => r.IsSuccess));
+        Assert.All(results.Where(r => !r.IsSuccess), r => Assert.Contains("userIds", Assert.IsType<DomainError.Invalid>(r.Error).Errors.Keys));
+        var members = await (await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/members")).ReadAsync<Page<MemberResponse>>();
+        Assert.Equal(MaxGroupMembers, members.Items.Count);
+        Assert.Equal(MaxGroupMembers, (await Chat.GetAsync(owner, group.Id)).MemberCount);
+    }
+
     private async Task<SocialDbContext> OpenDatabaseAsync()
     {
         var options = new DbContextOptionsBuilder<SocialDbContext>().UseNpgsql(await fixture.GetConnectionStringAsync("socialdb"));

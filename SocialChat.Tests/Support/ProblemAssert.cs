@@ -26,4 +26,17 @@ public static class ProblemAssert
             Assert.True(errors.TryGetProperty(field, out var messages) && messages.GetArrayLength() > 0, $"no error for '{field}' in {errors}");
         }
     }
+
+    /// <summary>Every answer has one of these statuses; an error is problem+json. Fails naming the first other answer.</summary>
+    public static async Task AnsweredAsync(IEnumerable<HttpResponseMessage> responses, params HttpStatusCode[] allowed)
+    {
+        foreach (var response in responses)
+        {
+            Assert.True(allowed.Contains(response.StatusCode), $"{(int)response.StatusCode} {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath}: {await response.Content.ReadAsStringAsync()}");
+            if ((int)response.StatusCode >= 400)
+            {
+                await IsProblemAsync(response, response.StatusCode);
+            }
+        }
+    }
 }
