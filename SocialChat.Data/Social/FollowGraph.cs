@@ -9,7 +9,8 @@ namespace SocialChat.Data.Social;
 
 /// <summary>
 /// Follow and unfollow. The counters on users move in the same transaction as the follow row and only
-/// when a row was really inserted or deleted, so they stay exact under concurrent and repeated calls.
+/// when a row was really inserted or deleted, so they stay exact under concurrent and repeated calls; each
+/// transaction holds the pair's lock (<see cref="UserPairLock"/>).
 /// </summary>
 public static class FollowGraph
 {
@@ -26,14 +27,14 @@ public static class FollowGraph
             return new DomainError.NotFound("User not found.");
         }
 
-        if (await db.EitherBlocksAsync(followerId, followeeId, cancellationToken))
-        {
-            return new DomainError.Forbidden("You cannot follow this user.");
-        }
-
-        await IdempotentRelation.InsertAsync(
+        var allowed = await IdempotentRelation.InsertAsync(
             db,
             notifier,
+            async () =>
+            {
+                await db.LockUserPairAsync(followerId, followeeId, cancellationToken);
+                return !await db.EitherBlocksAsync(followerId, followeeId, cancellationToken);
+            },
             $"INSERT INTO follows (follower_id, followee_id, created_at) VALUES ({followerId}, {followeeId}, {DateTime.UtcNow}) ON CONFLICT DO NOTHING",
             async () =>
             {
@@ -41,7 +42,7 @@ public static class FollowGraph
                 notifier.Add(NotificationKind.Follow, followeeId, followerId);
             },
             cancellationToken);
-        return true;
+        return allowed ? true : new DomainError.Forbidden("You cannot follow this user.");
     }
 
     /// <summary>
@@ -57,13 +58,14 @@ public static class FollowGraph
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.LockUserPairAsync(followerId, followeeId, cancellationToken);
         await RemoveAsync(db, followerId, followeeId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         await presenceSubscriptions.VisibilityMayHaveEndedAsync([(followerId, followeeId)]);
         return true;
     }
 
-    /// <summary>Blocking ends the follow both ways; runs inside the caller's transaction.</summary>
+    /// <summary>Blocking ends the follow both ways; runs inside the caller's transaction, under its lock on the pair.</summary>
     public static async Task RemoveBothWaysAsync(SocialDbContext db, Guid userA, Guid userB, CancellationToken cancellationToken)
     {
         await RemoveAsync(db, userA, userB, cancellationToken);

@@ -11,10 +11,19 @@ namespace SocialChat.Data.Social;
 /// </summary>
 internal static class IdempotentRelation
 {
-    public static async Task InsertAsync(
-        SocialDbContext db, Notifier notifier, FormattableString insertOnConflictDoNothing, Func<Task> whenInserted, CancellationToken cancellationToken)
+    /// <param name="mayInsert">
+    /// Checked first in the same transaction, for a rule a concurrent call can change (a block): it takes the lock that
+    /// keeps its answer true until the commit. False inserts nothing and is returned.
+    /// </param>
+    public static async Task<bool> InsertAsync(
+        SocialDbContext db, Notifier notifier, Func<Task<bool>>? mayInsert, FormattableString insertOnConflictDoNothing, Func<Task> whenInserted, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (mayInsert is not null && !await mayInsert())
+        {
+            return false;
+        }
+
         if (await db.Database.ExecuteSqlAsync(insertOnConflictDoNothing, cancellationToken) == 1)
         {
             await whenInserted();
@@ -23,5 +32,6 @@ internal static class IdempotentRelation
 
         await transaction.CommitAsync(cancellationToken);
         await notifier.PublishPendingAsync(cancellationToken);
+        return true;
     }
 }

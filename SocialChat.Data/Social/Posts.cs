@@ -111,6 +111,7 @@ public static class Posts
         await IdempotentRelation.InsertAsync(
             db,
             notifier,
+            mayInsert: null,
             $"INSERT INTO post_likes (post_id, user_id, created_at) VALUES ({postId}, {userId}, {DateTime.UtcNow}) ON CONFLICT DO NOTHING",
             async () =>
             {

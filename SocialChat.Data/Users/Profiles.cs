@@ -131,6 +131,7 @@ public static class Profiles
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.LockUserPairAsync(blockerId, blockedId, cancellationToken);
         // send_messages checks blocks under the conversation's lock, then stores: a send already past its check when the
         // block is written would be stored after the 204. Waiting for that lock lets such a send commit first; a send
         // that takes it after this commit sees the block.

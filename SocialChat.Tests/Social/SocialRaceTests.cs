@@ -1,5 +1,6 @@
 using SocialChat.Data.Common;
 using SocialChat.Data.Social;
+using SocialChat.Data.Users;
 using SocialChat.Tests.Hosting;
 
 namespace SocialChat.Tests.Social;
@@ -10,6 +11,27 @@ namespace SocialChat.Tests.Social;
 /// </summary>
 public sealed class SocialRaceTests(SocialChatAppFixture fixture)
 {
+    [Fact]
+    public async Task Two_users_following_and_unfollowing_each_other_at_once_keep_counts_equal_to_the_lists()
+    {
+        var pairs = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ => new[] { await TestUser.RegisterAsync(fixture), await TestUser.RegisterAsync(fixture) }));
+
+        var responses = await Task.WhenAll(pairs.SelectMany(pair => Enumerable.Range(0, 20).Select(i =>
+        {
+            var (user, other) = i % 4 < 2 ? (pair[0], pair[1]) : (pair[1], pair[0]);
+            var path = $"/api/v1/users/{other.Id}/follow";
+            return i % 2 == 0 ? user.Client.PostAsync(path, null) : user.Client.DeleteAsync(path);
+        })));
+
+        await ProblemAssert.AnsweredAsync(responses, HttpStatusCode.NoContent);
+        foreach (var user in pairs.SelectMany(pair => pair))
+        {
+            var profile = await (await user.Client.GetAsync($"/api/v1/users/{user.Id}")).ReadAsync<UserResponse>();
+            Assert.Equal((await ListAsync(user, "followers")).Count, profile.FollowerCount);
+            Assert.Equal((await ListAsync(user, "following")).Count, profile.FollowingCount);
+        }
+    }
+
     [Fact]
     public async Task Likes_unlikes_and_comments_at_once_count_exactly_what_is_stored()
     {
@@ -36,4 +58,29 @@ public sealed class SocialRaceTests(SocialChatAppFixture fixture)
         Assert.Equal(20, comments.Items.Count);
         Assert.Equal(20, seen.CommentCount);
     }
+
+    [Fact]
+    public async Task Once_a_block_has_answered_the_blocked_user_follows_nobody_of_the_pair_whatever_raced_it()
+    {
+        var pairs = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ => (Blocker: await TestUser.RegisterAsync(fixture), Blocked: await TestUser.RegisterAsync(fixture))));
+
+        var responses = await Task.WhenAll(pairs.SelectMany(pair => Enumerable.Range(0, 20).Select(i => i switch
+        {
+            10 => pair.Blocker.Client.PostAsync($"/api/v1/users/{pair.Blocked.Id}/block", null),
+            _ when i % 3 == 0 => pair.Blocker.Client.PostAsync($"/api/v1/users/{pair.Blocked.Id}/follow", null),
+            _ => pair.Blocked.Client.PostAsync($"/api/v1/users/{pair.Blocker.Id}/follow", null),
+        })));
+
+        await ProblemAssert.AnsweredAsync(responses, HttpStatusCode.NoContent, HttpStatusCode.Forbidden);
+        foreach (var (blocker, blocked) in pairs)
+        {
+            Assert.Empty(await ListAsync(blocked, "following"));
+            Assert.Empty(await ListAsync(blocker, "following"));
+            var blockerProfile = await (await blocker.Client.GetAsync($"/api/v1/users/{blocker.Id}")).ReadAsync<UserResponse>();
+            Assert.Equal((0, 0), (blockerProfile.FollowerCount, blockerProfile.FollowingCount));
+        }
+    }
+
+    private static async Task<IReadOnlyList<UserResponse>> ListAsync(TestUser user, string relation) =>
+        (await (await user.Client.GetAsync($"/api/v1/users/{user.Id}/{relation}?limit=100")).ReadAsync<Page<UserResponse>>()).Items;
 }
