@@ -1,7 +1,6 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using SocialChat.Data.Common;
 using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Users;
@@ -18,7 +17,7 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
 
     private static readonly DomainError NotFound = new DomainError.NotFound("Conversation not found.");
 
-    /// <summary>Exactly one per pair, even when both open it at once: the unique direct key decides.</summary>
+    /// <summary>Exactly one per pair, even when both open it at once: the pair's lock makes the second wait for the first's.</summary>
     public async Task<Result<(ConversationResponse Conversation, bool Created)>> OpenDirectAsync(Guid userId, Guid otherUserId, CancellationToken cancellationToken)
     {
         if (otherUserId == Guid.Empty)
@@ -36,6 +35,8 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
             return new DomainError.NotFound("User not found.");
         }
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.LockUserPairAsync(userId, otherUserId, cancellationToken);
         if (await db.EitherBlocksAsync(userId, otherUserId, cancellationToken))
         {
             return new DomainError.Forbidden("You cannot message this user.");
@@ -52,16 +53,8 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
         db.ConversationMembers.AddRange(
             new ConversationMember { ConversationId = conversation.Id, UserId = userId, Role = MemberRole.Member },
             new ConversationMember { ConversationId = conversation.Id, UserId = otherUserId, Role = MemberRole.Member });
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            db.ChangeTracker.Clear();
-            return (await FindDirectAsync(directKey, userId, cancellationToken)
-                ?? throw new InvalidOperationException("The direct conversation that won the race is missing."), false);
-        }
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
 
         await events.MembershipChangedAsync(conversation.Id, [userId, otherUserId], []);
         return (await ViewAsync(conversation.Id, userId, cancellationToken), true);

@@ -1,0 +1,60 @@
+using Npgsql;
+using SocialChat.Data.Common;
+using SocialChat.Data.Conversations;
+using SocialChat.Tests.Hosting;
+
+namespace SocialChat.Tests.Conversations;
+
+/// <summary>
+/// Both sides of a pair, several devices and several admins act on the same conversations at once; whatever the
+/// interleaving, each answer is one the contract allows and what the members then see adds up.
+/// </summary>
+public sealed class ConversationRaceTests(SocialChatAppFixture fixture)
+{
+    [Fact]
+    public async Task A_direct_conversation_being_opened_when_the_block_starts_never_appears_after_the_block_answered()
+    {
+        var blocker = await TestUser.RegisterAsync(fixture);
+        var blocked = await TestUser.RegisterAsync(fixture);
+        // A slow open: the test holds the pair's direct key in an uncommitted row, so the open waits at its insert,
+        // past whatever checks it made before, until the test lets it go.
+        await using var connection = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var stall = await connection.BeginTransactionAsync(TestContext.Current.CancellationToken);
+        await using (var holdKey = new NpgsqlCommand(
+            "INSERT INTO conversations (id, kind, direct_key, last_seq, member_count, created_at, updated_at) VALUES ($1, 'Direct', $2, 0, 2, now(), now())", connection, stall)
+        {
+            Parameters = { new() { Value = Guid.CreateVersion7() }, new() { Value = Data.Conversations.Conversations.DirectKeyOf(blocker.Id, blocked.Id) } },
+        })
+        {
+            await holdKey.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        var open = blocked.Client.PostJsonAsync("/api/v1/conversations/direct", new { userId = blocker.Id });
+        await Eventually.HoldsAsync(() => SomeoneWaitsOnAsync(connection, stall), waits => waits);
+        var block = BlockThenListAsync(blocker, blocked);
+        await Task.WhenAny(block, Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken));
+        await stall.RollbackAsync(TestContext.Current.CancellationToken);
+
+        var seenWhenBlocked = await block;
+        await ProblemAssert.AnsweredAsync([await open], HttpStatusCode.Created, HttpStatusCode.Forbidden);
+        Assert.Equal(seenWhenBlocked, await ConversationIdsAsync(blocker));
+    }
+
+    /// <summary>The blocker's conversations as they list them the moment the block has answered.</summary>
+    private static async Task<List<Guid>> BlockThenListAsync(TestUser blocker, TestUser blocked)
+    {
+        Assert.Equal(HttpStatusCode.NoContent, (await blocker.Client.PostAsync($"/api/v1/users/{blocked.Id}/block", null)).StatusCode);
+        return await ConversationIdsAsync(blocker);
+    }
+
+    private static async Task<bool> SomeoneWaitsOnAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        await using var query = new NpgsqlCommand(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'transactionid' AND transactionid = pg_current_xact_id()::xid AND NOT granted)", connection, transaction);
+        return (bool)(await query.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<List<Guid>> ConversationIdsAsync(TestUser user) =>
+        (await (await user.Client.GetAsync("/api/v1/conversations?limit=100")).ReadAsync<Page<ConversationResponse>>()).Items.Select(c => c.Id).Order().ToList();
+}
