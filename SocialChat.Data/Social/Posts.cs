@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using SocialChat.Data.Common;
 using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Notifications;
@@ -108,18 +109,26 @@ public static class Posts
             return new DomainError.NotFound("Post not found.");
         }
 
-        await IdempotentRelation.InsertAsync(
-            db,
-            notifier,
-            mayInsert: null,
-            $"INSERT INTO post_likes (post_id, user_id, created_at) VALUES ({postId}, {userId}, {DateTime.UtcNow}) ON CONFLICT DO NOTHING",
-            async () =>
-            {
-                await db.Posts.Where(p => p.Id == postId)
-                    .ExecuteUpdateAsync(s => s.SetProperty(p => p.LikeCount, p => p.LikeCount + 1), cancellationToken);
-                notifier.Add(NotificationKind.Like, authorId.Value, userId, postId);
-            },
-            cancellationToken);
+        try
+        {
+            await IdempotentRelation.InsertAsync(
+                db,
+                notifier,
+                mayInsert: null,
+                $"INSERT INTO post_likes (post_id, user_id, created_at) VALUES ({postId}, {userId}, {DateTime.UtcNow}) ON CONFLICT DO NOTHING",
+                async () =>
+                {
+                    await db.Posts.Where(p => p.Id == postId)
+                        .ExecuteUpdateAsync(s => s.SetProperty(p => p.LikeCount, p => p.LikeCount + 1), cancellationToken);
+                    notifier.Add(NotificationKind.Like, authorId.Value, userId, postId);
+                },
+                cancellationToken);
+        }
+        catch (PostgresException exception) when (IsPostDeletedMeanwhile(exception))
+        {
+            return new DomainError.NotFound("Post not found.");
+        }
+
         return true;
     }
 
@@ -162,7 +171,15 @@ public static class Posts
         db.Comments.Add(comment);
         notifier.Add(NotificationKind.Comment, authorId.Value, userId, postId, comment.Id);
         await notifier.AddMentionsAsync(comment.Body, userId, postId, comment.Id, cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException exception) when (exception.InnerException is PostgresException inner && IsPostDeletedMeanwhile(inner))
+        {
+            return new DomainError.NotFound("Post not found.");
+        }
+
         await db.Posts.Where(p => p.Id == postId)
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.CommentCount, p => p.CommentCount + 1), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -223,6 +240,13 @@ public static class Posts
             .Select(r => new PostResponse(r.Post.Id, UserResponse.From(r.Author), r.Post.Body, r.Post.CreatedAt, r.Post.LikeCount, r.Post.CommentCount, r.LikedByMe))
             .ToList();
     }
+
+    /// <summary>
+    /// The post was there when looked up and deleted before the like or comment referencing it was inserted: the
+    /// foreign key refuses the insert, and the caller gets what it would have a moment later, a 404.
+    /// </summary>
+    private static bool IsPostDeletedMeanwhile(PostgresException exception) =>
+        exception.SqlState == PostgresErrorCodes.ForeignKeyViolation && exception.ConstraintName?.Contains("posts_post_id", StringComparison.Ordinal) == true;
 
     internal static Page<PostResponse> ToPage(List<PostResponse> posts, int pageSize) =>
         new(posts.Take(pageSize).ToList(), posts.Count > pageSize ? Cursor.Encode(posts[pageSize - 1].Id) : null);

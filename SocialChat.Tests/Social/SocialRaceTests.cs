@@ -60,6 +60,28 @@ public sealed class SocialRaceTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task Likes_and_comments_racing_the_posts_deletion_answer_404_once_it_is_gone_never_500()
+    {
+        var author = await TestUser.RegisterAsync(fixture);
+        var fans = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => TestUser.RegisterAsync(fixture)));
+        var posts = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => SocialSteps.PostAsync(author, $"short-lived {i}")));
+
+        var responses = await Task.WhenAll(posts.SelectMany(post => fans.SelectMany(fan => Enumerable.Range(0, 3).SelectMany(i => new[]
+            {
+                fan.Client.PostJsonAsync($"/api/v1/posts/{post.Id}/comments", new { body = $"comment {i}" }),
+                fan.Client.PostAsync($"/api/v1/posts/{post.Id}/like", null),
+            }))
+            .Append(author.Client.DeleteAsync($"/api/v1/posts/{post.Id}"))));
+
+        await ProblemAssert.AnsweredAsync(responses, HttpStatusCode.NoContent, HttpStatusCode.Created, HttpStatusCode.NotFound);
+        foreach (var post in posts)
+        {
+            await ProblemAssert.IsProblemAsync(await fans[0].Client.GetAsync($"/api/v1/posts/{post.Id}"), HttpStatusCode.NotFound);
+            await ProblemAssert.IsProblemAsync(await fans[0].Client.GetAsync($"/api/v1/posts/{post.Id}/comments"), HttpStatusCode.NotFound);
+        }
+    }
+
+    [Fact]
     public async Task Once_a_block_has_answered_the_blocked_user_follows_nobody_of_the_pair_whatever_raced_it()
     {
         var pairs = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ => (Blocker: await TestUser.RegisterAsync(fixture), Blocked: await TestUser.RegisterAsync(fixture))));
