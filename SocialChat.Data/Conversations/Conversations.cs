@@ -168,8 +168,7 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // Locks the conversation row, so concurrent additions cannot together pass the member limit.
-        var conversation = await db.Conversations.FromSql($"SELECT * FROM conversations WHERE id = {conversationId} FOR UPDATE").SingleAsync(cancellationToken);
+        var conversation = await LockForMemberChangeAsync(conversationId, cancellationToken);
         var added = await db.Database.SqlQuery<Guid>($"""
             INSERT INTO conversation_members (conversation_id, user_id, role, joined_at, last_read_seq)
             SELECT {conversationId}, candidate, 'Member', now(), {conversation.LastSeq} FROM unnest({userIds}) AS candidate
@@ -223,9 +222,7 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // The conversation's row before the member's, in the order a send takes them (send_messages moves its sender's
-        // read marker under that lock): taken the other way round, a removal meeting its member's send deadlocked.
-        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM conversations WHERE id = {conversationId} FOR UPDATE", cancellationToken);
+        await LockForMemberChangeAsync(conversationId, cancellationToken);
         // Counted by what the delete removed: of two concurrent removals of one member, only one takes a member off.
         var removed = await db.ConversationMembers.Where(m => m.ConversationId == conversationId && m.UserId == memberId).ExecuteDeleteAsync(cancellationToken);
         if (removed == 0)
@@ -320,6 +317,15 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
 
         return membership.Value.Role >= required ? null : new DomainError.Forbidden($"Only a group {required.ToString().ToLowerInvariant()} can do that.");
     }
+
+    /// <summary>
+    /// Every change of a group's members takes its conversation row first, for the rest of the transaction: concurrent
+    /// additions cannot together pass the member limit, and an addition cannot deadlock with a removal of the same
+    /// user (each waiting for the other's member row or count update), nor a removal with its member's send (which
+    /// takes the conversation row, then moves its sender's read marker).
+    /// </summary>
+    private Task<Conversation> LockForMemberChangeAsync(Guid conversationId, CancellationToken cancellationToken) =>
+        db.Conversations.FromSql($"SELECT * FROM conversations WHERE id = {conversationId} FOR UPDATE").SingleAsync(cancellationToken);
 
     private async Task<ConversationResponse?> FindDirectAsync(string directKey, Guid userId, CancellationToken cancellationToken)
     {

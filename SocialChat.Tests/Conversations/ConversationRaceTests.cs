@@ -41,6 +41,25 @@ public sealed class ConversationRaceTests(SocialChatAppFixture fixture)
         Assert.Equal(seenWhenBlocked, await ConversationIdsAsync(blocker));
     }
 
+    [Fact]
+    public async Task Members_added_removed_and_re_added_at_once_leave_memberCount_equal_to_the_member_list()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var users = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => TestUser.RegisterAsync(fixture)));
+        var group = await Chat.CreateGroupAsync(owner, users[..5]);
+
+        // The first five are removed while being added back; the other five are each added by several taps at once.
+        var responses = await Task.WhenAll(users.SelectMany((user, i) => Enumerable.Range(0, 3).Select(tap => i < 5 && tap == 1
+            ? owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{user.Id}")
+            : owner.Client.PostJsonAsync($"/api/v1/conversations/{group.Id}/members", new { userIds = new[] { user.Id } }))));
+
+        await ProblemAssert.AnsweredAsync(responses, HttpStatusCode.NoContent, HttpStatusCode.NotFound);
+        var members = await (await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}/members?limit=100")).ReadAsync<Page<MemberResponse>>();
+        Assert.Equal(members.Items.Count, members.Items.Select(m => m.User.Id).Distinct().Count());
+        Assert.Equal(members.Items.Count, (await Chat.GetAsync(owner, group.Id)).MemberCount);
+        Assert.Superset(users[5..].Select(u => u.Id).Append(owner.Id).ToHashSet(), members.Items.Select(m => m.User.Id).ToHashSet());
+    }
+
     /// <summary>The blocker's conversations as they list them the moment the block has answered.</summary>
     private static async Task<List<Guid>> BlockThenListAsync(TestUser blocker, TestUser blocked)
     {
