@@ -195,7 +195,8 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
 
     /// <summary>
     /// Owner/admin remove others (an admin only plain members); anyone may remove themself (leave). When the
-    /// owner leaves, the longest-standing admin, else member, becomes owner.
+    /// owner leaves, the longest-standing admin, else member, becomes owner; when the last member leaves, the group is
+    /// deleted with its messages.
     /// </summary>
     public async Task<Result<bool>> RemoveMemberAsync(Guid userId, Guid conversationId, Guid memberId, CancellationToken cancellationToken)
     {
@@ -230,8 +231,17 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
             return new DomainError.NotFound("That user is not a member.");
         }
 
-        await db.Conversations.Where(c => c.Id == conversationId)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.MemberCount, c => c.MemberCount - 1), cancellationToken);
+        if (!await db.ConversationMembers.AnyAsync(m => m.ConversationId == conversationId, cancellationToken))
+        {
+            // The last member left: nobody can read or reach the group any more, so it goes, and its history with it.
+            await db.Conversations.Where(c => c.Id == conversationId).ExecuteDeleteAsync(cancellationToken);
+        }
+        else
+        {
+            await db.Conversations.Where(c => c.Id == conversationId)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.MemberCount, c => c.MemberCount - 1), cancellationToken);
+        }
+
         if (target.Value.Role == MemberRole.Owner)
         {
             var heir = await db.ConversationMembers.Where(m => m.ConversationId == conversationId)

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Npgsql;
 using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
 using SocialChat.Data.Messages;
@@ -226,6 +227,35 @@ public sealed class ConversationTests(SocialChatAppFixture fixture)
         Assert.Single(responses, r => r.StatusCode == HttpStatusCode.NoContent);
         Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.NotFound, r.StatusCode.ToString()));
         Assert.Equal(3, (await Chat.GetAsync(owner, group.Id)).MemberCount);
+    }
+
+    [Fact]
+    public async Task A_group_its_last_member_leaves_is_deleted_with_its_messages()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var member = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner, member);
+        await Chat.SendAsync(member, group.Id, "see you");
+        Assert.Equal(HttpStatusCode.NoContent, (await member.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{member.Id}")).StatusCode);
+        Assert.Equal(2, await RowsOfAsync(group.Id));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{owner.Id}")).StatusCode);
+
+        Assert.Equal(0, await RowsOfAsync(group.Id));
+        await ProblemAssert.IsProblemAsync(await owner.Client.GetAsync($"/api/v1/conversations/{group.Id}"), HttpStatusCode.NotFound);
+    }
+
+    /// <summary>The group's row and its messages' rows, as PostgreSQL holds them.</summary>
+    private async Task<long> RowsOfAsync(Guid conversationId)
+    {
+        await using var connection = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand(
+            "SELECT (SELECT count(*) FROM conversations WHERE id = $1) + (SELECT count(*) FROM messages WHERE conversation_id = $1)", connection)
+        {
+            Parameters = { new() { Value = conversationId } },
+        };
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 
     [Fact]
