@@ -18,7 +18,6 @@ public static class AuthenticationExtensions
     public static IHostApplicationBuilder AddSocialChatAuthentication(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<AccessTokenIssuer>();
 

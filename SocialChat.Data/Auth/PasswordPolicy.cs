@@ -13,12 +13,13 @@ public static class PasswordPolicy
 
     public static string? Check(string? password)
     {
-        if (string.IsNullOrEmpty(password) || TextInput.CharacterCount(password) < MinLength)
+        var length = password is null ? 0 : TextInput.CharacterCount(password);
+        if (password is null || length < MinLength)
         {
             return $"The password must be at least {MinLength} characters.";
         }
 
-        if (TextInput.CharacterCount(password) > MaxLength)
+        if (length > MaxLength)
         {
             return $"The password must be at most {MaxLength} characters.";
         }

@@ -21,7 +21,6 @@ internal static class Extensions
         builder.Services.AddHostedService<TimelineFanOut>();
 
         builder.Services.AddOptions<SessionRetentionOptions>().BindConfiguration(SessionRetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<SessionRetention>();
         builder.Services.AddHostedService<SessionPurge>();
 
