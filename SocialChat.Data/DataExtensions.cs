@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SocialChat.Data.Common;
 using SocialChat.Data.Infrastructure;
+using SocialChat.Data.Notifications;
 using SocialChat.Data.Social;
 
 namespace SocialChat.Data;
@@ -25,6 +26,7 @@ public static class DataExtensions
 
         builder.Services.AddOptions<SocialOptions>().BindConfiguration(SocialOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<TimelineStore>();
+        builder.Services.AddSingleton<MessageNotificationQueue>();
         builder.Services.AddScoped<HomeFeed>();
         return builder;
     }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
 using SocialChat.Data.Infrastructure;
+using SocialChat.Data.Notifications;
 
 namespace SocialChat.Data.Messages;
 
@@ -9,7 +10,7 @@ namespace SocialChat.Data.Messages;
 /// Sending, editing, deleting and reading messages: the one implementation behind both the REST door and
 /// the hub. A message is committed before anyone is told of it.
 /// </summary>
-public sealed class Messages(SocialDbContext db, IConversationEvents events, MessageCommitter committer)
+public sealed class Messages(SocialDbContext db, IConversationEvents events, MessageCommitter committer, MessageNotificationQueue notificationQueue)
 {
     public const int MaxBodyLength = 4000;
 
@@ -49,6 +50,7 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
         {
             SocialChatMetrics.MessagesSent.Add(1);
             await events.MessageReceivedAsync(stored.Value.Message);
+            notificationQueue.Enqueue(conversationId);
         }
 
         return stored;
@@ -188,7 +190,11 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
             return ConversationNotFound;
         }
 
+        // Reading the conversation also reads its message notification, so the next message notifies again.
         var marker = await db.Database.SqlQuery<long>($"""
+            WITH notification_read AS (
+                UPDATE notifications SET read_at = now()
+                WHERE recipient_id = {userId} AND conversation_id = {conversationId} AND kind = 'Message' AND read_at IS NULL)
             UPDATE conversation_members AS m
             SET last_read_seq = LEAST({seq}, c.last_seq)
             FROM conversations AS c

@@ -101,15 +101,21 @@ public sealed class PresenceTracker(
     /// <summary>Presence of these users, given which of them the viewer may see (<see cref="VisibleUsersAsync"/>).</summary>
     public async Task<List<PresenceResponse>> StatusOfAsync(IReadOnlyCollection<Guid> userIds, IReadOnlyDictionary<Guid, DateTime?> visible)
     {
-        var database = redis.GetDatabase();
-        var counts = await Task.WhenAll(visible.Keys.Select(async id => (Id: id, Count: await database.SetLengthAsync(UserConnectionsKey(id)))));
-        var online = counts.Where(c => c.Count > 0).Select(c => c.Id).ToHashSet();
+        var online = await OnlineAmongAsync(visible.Keys);
         var now = time.GetUtcNow().UtcDateTime;
 
         // A concrete List: the hub's MessagePack protocol serializes the runtime type, which a collection expression hides.
         return userIds.Distinct().Select(id => visible.TryGetValue(id, out var lastSeenAt)
             ? new PresenceResponse(id, online.Contains(id), online.Contains(id) ? now : lastSeenAt)
             : new PresenceResponse(id, false, null)).ToList();
+    }
+
+    /// <summary>The users among these with a live connection on any node, their lookups side by side (one pipelined burst to Redis).</summary>
+    public async Task<HashSet<Guid>> OnlineAmongAsync(IEnumerable<Guid> userIds)
+    {
+        var database = redis.GetDatabase();
+        var counts = await Task.WhenAll(userIds.Select(async id => (Id: id, Count: await database.SetLengthAsync(UserConnectionsKey(id)))));
+        return counts.Where(c => c.Count > 0).Select(c => c.Id).ToHashSet();
     }
 
     /// <summary>The users among these whose presence the viewer may see, with their stored lastSeenAt.</summary>

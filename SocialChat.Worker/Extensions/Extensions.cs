@@ -1,8 +1,10 @@
 using SocialChat.Data;
 using SocialChat.Data.Auth;
+using SocialChat.Data.Notifications;
 using SocialChat.Data.Realtime;
 using SocialChat.Worker.FanOut;
 using SocialChat.Worker.Migrations;
+using SocialChat.Worker.Notifications;
 using SocialChat.Worker.Presence;
 using SocialChat.Worker.Retention;
 
@@ -23,6 +25,10 @@ internal static class Extensions
         builder.Services.AddOptions<SessionRetentionOptions>().BindConfiguration(SessionRetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<SessionRetention>();
         builder.Services.AddHostedService<SessionPurge>();
+
+        builder.Services.AddOptions<MessageNotificationOptions>().BindConfiguration(MessageNotificationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<MessageNotifier>();
+        builder.Services.AddHostedService<OfflineMemberNotifications>();
 
         // The sweep announces PresenceChanged to hub clients through the backplane.
         builder.AddSocialChatRealtime();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SocialChat.Data.Auth;
 using SocialChat.Worker.Migrations;
+using SocialChat.Worker.Scheduling;
 
 namespace SocialChat.Worker.Retention;
 
@@ -9,32 +10,14 @@ internal sealed class SessionPurge(
     IServiceScopeFactory scopeFactory,
     DatabaseMigrationStatus migrations,
     IOptions<SessionRetentionOptions> options,
-    ILogger<SessionPurge> logger) : BackgroundService
+    ILogger<SessionPurge> logger) : PeriodicJob(migrations, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => options.Value.PurgeInterval;
+
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
-        await migrations.WaitForCompletionAsync(stoppingToken);
-        using var timer = new PeriodicTimer(options.Value.PurgeInterval);
-        try
-        {
-            do
-            {
-                try
-                {
-                    await using var scope = scopeFactory.CreateAsyncScope();
-                    var (sessions, refreshTokens) = await scope.ServiceProvider.GetRequiredService<SessionRetention>().PurgeAsync(stoppingToken);
-                    logger.LogInformation("Purged {Sessions} ended sessions and {RefreshTokens} expired refresh tokens", sessions, refreshTokens);
-                }
-                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-                {
-                    logger.LogWarning(exception, "Session purge failed; retrying at the next interval");
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var (sessions, refreshTokens) = await scope.ServiceProvider.GetRequiredService<SessionRetention>().PurgeAsync(stoppingToken);
+        logger.LogInformation("Purged {Sessions} ended sessions and {RefreshTokens} expired refresh tokens", sessions, refreshTokens);
     }
 }

@@ -290,6 +290,11 @@ namespace SocialChat.Data.Infrastructure.Migrations
                     b.HasIndex("ActorId")
                         .HasDatabaseName("ix_notifications_actor_id");
 
+                    b.HasIndex("RecipientId", "ConversationId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_notifications_recipient_id_conversation_id")
+                        .HasFilter("kind = 'Message' AND read_at IS NULL");
+
                     b.HasIndex("RecipientId", "Id")
                         .HasDatabaseName("ix_notifications_recipient_id_id");
 

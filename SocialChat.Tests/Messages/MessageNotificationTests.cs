@@ -1,0 +1,75 @@
+using SocialChat.Data.Common;
+using SocialChat.Data.Messages;
+using SocialChat.Data.Notifications;
+using SocialChat.Tests.Hosting;
+
+namespace SocialChat.Tests.Messages;
+
+public sealed class MessageNotificationTests(SocialChatAppFixture fixture)
+{
+    [Fact]
+    public async Task Members_without_a_live_connection_are_notified_of_messages_once_until_they_read_the_notification_or_the_conversation()
+    {
+        var users = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => TestUser.RegisterAsync(fixture)));
+        var (sender, offline, online, another) = (users[0], users[1], users[2], users[3]);
+        await using var onlineHub = await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 0), online.AccessToken);
+        var group = await Chat.CreateGroupAsync(sender, offline, online, another);
+
+        await Chat.SendAsync(sender, group.Id, "first");
+        var first = Assert.Single(await MessageNotificationsWhenAsync(offline, n => n.Count == 1));
+        Assert.Equal(group.Id, first.ConversationId);
+        Assert.Equal(sender.Id, first.Actor.Id);
+        Assert.Null(first.ReadAt);
+        Assert.Null(first.PostId);
+        var anothersFirst = Assert.Single(await MessageNotificationsWhenAsync(another, n => n.Count == 1));
+
+        // The pass that notified the offline members looked at the online one and the sender in the same statement.
+        Assert.Empty(await MessageNotificationsAsync(online));
+        Assert.Empty(await MessageNotificationsAsync(sender));
+
+        // One member reads their notification, the other does not: only the first hears of the next message.
+        Assert.Equal(HttpStatusCode.NoContent, (await another.Client.PostJsonAsync("/api/v1/notifications/read", new { upTo = anothersFirst.Id })).StatusCode);
+        await Chat.SendAsync(sender, group.Id, "second");
+        await MessageNotificationsWhenAsync(another, n => n.Count == 2);
+        Assert.Equal(first.Id, Assert.Single(await MessageNotificationsAsync(offline)).Id);
+
+        // Reading the conversation reads its notification too, and makes room for the next message's.
+        Assert.Equal(HttpStatusCode.NoContent, (await offline.Client.PostJsonAsync($"/api/v1/conversations/{group.Id}/read", new { seq = 2 })).StatusCode);
+        Assert.NotNull(Assert.Single(await MessageNotificationsAsync(offline)).ReadAt);
+        await Chat.SendAsync(sender, group.Id, "third");
+        var afterReading = await MessageNotificationsWhenAsync(offline, n => n.Count == 2);
+        Assert.Null(afterReading[0].ReadAt);
+        Assert.Equal(group.Id, afterReading[0].ConversationId);
+    }
+
+    [Fact]
+    public async Task A_direct_message_to_someone_offline_notifies_them_and_a_reply_notifies_nobody_who_is_online()
+    {
+        var alice = await TestUser.RegisterAsync(fixture);
+        var bob = await TestUser.RegisterAsync(fixture);
+        var direct = await Chat.OpenDirectAsync(alice, bob);
+
+        await Chat.SendAsync(alice, direct.Id, "are you there?");
+        var notification = Assert.Single(await MessageNotificationsWhenAsync(bob, n => n.Count == 1));
+        Assert.Equal(direct.Id, notification.ConversationId);
+        Assert.Equal(alice.Id, notification.Actor.Id);
+
+        // Alice is online now; Bob's reply reaches her live, and his own message does not notify him. Carol, offline
+        // in a direct conversation of her own with Bob, is a marker that the Worker has passed Bob's reply.
+        await using var aliceHub = await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 1), alice.AccessToken);
+        var carol = await TestUser.RegisterAsync(fixture);
+        var toCarol = await Chat.OpenDirectAsync(bob, carol);
+        await Chat.SendAsync(bob, direct.Id, "yes");
+        await Chat.SendAsync(bob, toCarol.Id, "and you?");
+        await aliceHub.WaitForAsync<MessageResponse>("MessageReceived", m => m.Body == "yes");
+        await MessageNotificationsWhenAsync(carol, n => n.Count == 1);
+        Assert.Empty(await MessageNotificationsAsync(alice));
+        Assert.Single(await MessageNotificationsAsync(bob));
+    }
+
+    private static async Task<List<NotificationResponse>> MessageNotificationsAsync(TestUser user) =>
+        [.. (await (await user.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>()).Items.Where(n => n.Kind == NotificationKind.Message)];
+
+    private static Task<List<NotificationResponse>> MessageNotificationsWhenAsync(TestUser user, Func<List<NotificationResponse>, bool> condition) =>
+        Eventually.HoldsAsync(() => MessageNotificationsAsync(user), condition);
+}
