@@ -24,6 +24,7 @@ public sealed class SocialChatAppFixture : IAsyncLifetime
         ["Presence__EndedSessionSweepInterval"] = "00:00:01",
         ["Social__PopularAuthorFollowerThreshold"] = "3",
         ["Social__FanOutPollInterval"] = "00:00:00.100",
+        ["MessageNotifications__Delay"] = "00:00:00.200",
         ["MessageNotifications__PollInterval"] = "00:00:00.200",
         // Every test client comes from 127.0.0.1: the per-address budgets must cover the whole suite.
         ["RateLimits__AnonymousPermits"] = "100000",

@@ -6,9 +6,10 @@ using SocialChat.Worker.Scheduling;
 namespace SocialChat.Worker.Notifications;
 
 /// <summary>
-/// Every <see cref="MessageNotificationOptions.PollInterval"/>: takes the conversations with new messages off
-/// <see cref="MessageNotificationQueue"/>, a batch at a time until it is empty, and has <see cref="MessageNotifier"/>
-/// notify their offline members. A batch that fails, or is cut short by a stop, goes back on the queue.
+/// Every <see cref="MessageNotificationOptions.PollInterval"/>: takes the conversations whose new messages are
+/// <see cref="MessageNotificationOptions.Delay"/> old off <see cref="MessageNotificationQueue"/>, a batch at a time until
+/// none is due, and has <see cref="MessageNotifier"/> notify their offline members. A batch that fails, or is cut short by
+/// a stop, goes back on the queue.
 /// </summary>
 internal sealed class OfflineMemberNotifications(
     IServiceScopeFactory scopeFactory,
@@ -21,11 +22,11 @@ internal sealed class OfflineMemberNotifications(
 
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
-        var batchSize = options.Value.ConversationsPerBatch;
+        var (delay, batchSize) = (options.Value.Delay, options.Value.ConversationsPerBatch);
         List<Guid> conversations;
         do
         {
-            conversations = await queue.TakeAsync(batchSize);
+            conversations = await queue.TakeDueAsync(delay, batchSize);
             if (conversations.Count == 0)
             {
                 return;
@@ -38,7 +39,7 @@ internal sealed class OfflineMemberNotifications(
             }
             catch
             {
-                conversations.ForEach(queue.Enqueue);
+                await queue.RequeueAsync(conversations);
                 throw;
             }
         }
