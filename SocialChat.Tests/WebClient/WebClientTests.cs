@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using SocialChat.Data.Common;
+using SocialChat.Data.Notifications;
 using SocialChat.Tests.Hosting;
 using static Microsoft.Playwright.Assertions;
 
@@ -86,9 +88,9 @@ public sealed partial class WebClientTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
-    public async Task Unread_count_and_older_history_page_in_with_before()
+    public async Task Unread_count_a_message_notification_that_opens_its_conversation_and_older_history_page_in_with_before()
     {
-        await using var chromium = await HeadlessChromium.LaunchAsync(nameof(Unread_count_and_older_history_page_in_with_before));
+        await using var chromium = await HeadlessChromium.LaunchAsync(nameof(Unread_count_a_message_notification_that_opens_its_conversation_and_older_history_page_in_with_before));
         var alice = await TestUser.RegisterAsync(fixture);
         var bob = await TestUser.RegisterAsync(fixture);
         var conversation = await Chat.OpenDirectAsync(bob, alice);
@@ -97,12 +99,17 @@ public sealed partial class WebClientTests(SocialChatAppFixture fixture)
             await Chat.SendAsync(bob, conversation.Id, $"message {i}");
         }
 
+        // Alice was offline: the Worker notifies her of what she missed.
+        await Eventually.HoldsAsync(async () => (await (await alice.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>()).Items, n => n.Count == 1);
         var page = await LogInAsync(chromium, alice, "alice");
         var entry = page.Locator($"#conversations li[data-id='{conversation.Id}']");
         await Expect(entry.Locator(".unread")).ToHaveTextAsync("35");
+        await Expect(page.Locator("#notification-count")).ToHaveTextAsync("(1)");
         await chromium.ScreenshotAsync(page, "35-unread");
 
-        await entry.ClickAsync();
+        await page.ClickAsync("#social [data-tab=notifications]");
+        var notification = page.Locator("#notifications li", new() { HasText = $"{bob.User.DisplayName} sent you a message" });
+        await notification.ClickAsync();
         await Expect(page.Locator("#messages li")).ToHaveCountAsync(30);
         await Expect(page.Locator("#messages li .body").First).ToHaveTextAsync("message 6");
         await Expect(entry.Locator(".unread")).ToHaveTextAsync("");

@@ -474,8 +474,15 @@ const verbs = { follow: "followed you", like: "liked your post", comment: "comme
 function renderNotifications() {
   const unseen = notifications.filter(n => !n.readAt).length;
   $("#notification-count").textContent = unseen ? `(${unseen})` : "";
-  $("#notifications").replaceChildren(...notifications.map(n => element("li", { class: n.readAt ? "" : "unseen" },
-    `${n.actor.displayName || n.actor.username} ${verbs[n.kind] ?? n.kind}`, element("small", {}, new Date(n.createdAt).toLocaleString()))));
+  $("#notifications").replaceChildren(...notifications.map(n => {
+    const item = element("li", { class: n.readAt ? "" : "unseen" },
+      `${n.actor.displayName || n.actor.username} ${verbs[n.kind] ?? n.kind}`, element("small", {}, new Date(n.createdAt).toLocaleString()));
+    if (n.kind === "message" && conversations.has(n.conversationId)) {
+      item.classList.add("opens");
+      item.onclick = () => openConversation(n.conversationId);
+    }
+    return item;
+  }));
 }
 
 async function showTab(name) {
