@@ -6,7 +6,11 @@ namespace SocialChat.Data.Notifications;
 
 public static class NotificationInbox
 {
-    /// <summary>The caller's notifications, newest first. Ids are v7, so id order is time order.</summary>
+    /// <summary>
+    /// The caller's notifications, newest first. Ids are v7, so id order is time order. A message notification shows only
+    /// while the caller is still a member of its conversation: after they left or were removed, or the group is gone, it
+    /// would point at a conversation they cannot open.
+    /// </summary>
     public static async Task<Result<Page<NotificationResponse>>> ListAsync(
         SocialDbContext db, Guid userId, string? cursor, int? limit, CancellationToken cancellationToken)
     {
@@ -16,7 +20,8 @@ public static class NotificationInbox
             return error;
         }
 
-        var query = db.Notifications.AsNoTracking().Where(n => n.RecipientId == userId);
+        var query = db.Notifications.AsNoTracking().Where(n => n.RecipientId == userId
+            && (n.Kind != NotificationKind.Message || db.ConversationMembers.Any(m => m.ConversationId == n.ConversationId && m.UserId == userId)));
         if (before is { } beforeId)
         {
             query = query.Where(n => n.Id < beforeId);

@@ -67,6 +67,23 @@ public sealed class MessageNotificationTests(SocialChatAppFixture fixture)
         Assert.Single(await MessageNotificationsAsync(bob));
     }
 
+    [Fact]
+    public async Task A_member_who_leaves_or_is_removed_no_longer_sees_the_groups_message_notification()
+    {
+        var users = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => TestUser.RegisterAsync(fixture)));
+        var (owner, removed, leaving) = (users[0], users[1], users[2]);
+        var group = await Chat.CreateGroupAsync(owner, removed, leaving);
+        await Chat.SendAsync(owner, group.Id, "before you go");
+        await MessageNotificationsWhenAsync(removed, n => n.Count == 1);
+        await MessageNotificationsWhenAsync(leaving, n => n.Count == 1);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{removed.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await leaving.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{leaving.Id}")).StatusCode);
+
+        Assert.Empty(await MessageNotificationsAsync(removed));
+        Assert.Empty(await MessageNotificationsAsync(leaving));
+    }
+
     private static async Task<List<NotificationResponse>> MessageNotificationsAsync(TestUser user) =>
         [.. (await (await user.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>()).Items.Where(n => n.Kind == NotificationKind.Message)];
 
