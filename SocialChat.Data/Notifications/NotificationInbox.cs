@@ -7,9 +7,9 @@ namespace SocialChat.Data.Notifications;
 public static class NotificationInbox
 {
     /// <summary>
-    /// The caller's notifications, newest first. Ids are v7, so id order is time order. A message notification shows only
-    /// while the caller is still a member of its conversation: after they left or were removed, or the group is gone, it
-    /// would point at a conversation they cannot open.
+    /// The caller's notifications, newest first. Ids are v7, so id order is time order. Only those whose subject the
+    /// caller can still open: a message notification while they are a member of its conversation (not after they left or
+    /// were removed, or the group is gone), a like, comment or mention while its post exists.
     /// </summary>
     public static async Task<Result<Page<NotificationResponse>>> ListAsync(
         SocialDbContext db, Guid userId, string? cursor, int? limit, CancellationToken cancellationToken)
@@ -21,7 +21,8 @@ public static class NotificationInbox
         }
 
         var query = db.Notifications.AsNoTracking().Where(n => n.RecipientId == userId
-            && (n.Kind != NotificationKind.Message || db.ConversationMembers.Any(m => m.ConversationId == n.ConversationId && m.UserId == userId)));
+            && (n.Kind != NotificationKind.Message || db.ConversationMembers.Any(m => m.ConversationId == n.ConversationId && m.UserId == userId))
+            && (n.PostId == null || db.Posts.Any(p => p.Id == n.PostId)));
         if (before is { } beforeId)
         {
             query = query.Where(n => n.Id < beforeId);

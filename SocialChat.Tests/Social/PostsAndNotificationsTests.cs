@@ -97,4 +97,25 @@ public sealed class PostsAndNotificationsTests(SocialChatAppFixture fixture)
         await ProblemAssert.IsProblemAsync(await fan.Client.PostJsonAsync("/api/v1/notifications/read", new { upTo = listed.Items[0].Id }), HttpStatusCode.NotFound);
         Assert.Empty((await (await fan.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>()).Items);
     }
+
+    [Fact]
+    public async Task Notifications_about_a_post_go_from_the_list_when_the_post_is_deleted()
+    {
+        var author = await TestUser.RegisterAsync(fixture);
+        var fan = await TestUser.RegisterAsync(fixture);
+        await SocialSteps.FollowAsync(fan, author);
+        var deleted = await SocialSteps.PostAsync(author, "soon gone");
+        var kept = await SocialSteps.PostAsync(author, "here to stay");
+        foreach (var post in new[] { deleted, kept })
+        {
+            await fan.Client.PostAsync($"/api/v1/posts/{post.Id}/like", null);
+            await fan.Client.PostJsonAsync($"/api/v1/posts/{post.Id}/comments", new { body = $"@{author.User.Username} yes" });
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, (await author.Client.DeleteAsync($"/api/v1/posts/{deleted.Id}")).StatusCode);
+
+        var listed = await (await author.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>();
+        Assert.Equal([NotificationKind.Mention, NotificationKind.Comment, NotificationKind.Like, NotificationKind.Follow], listed.Items.Select(n => n.Kind));
+        Assert.All(listed.Items.Take(3), n => Assert.Equal(kept.Id, n.PostId));
+    }
 }
