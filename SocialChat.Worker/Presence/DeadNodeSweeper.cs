@@ -1,32 +1,19 @@
 using Microsoft.Extensions.Options;
 using SocialChat.Data.Realtime;
+using SocialChat.Worker.Migrations;
+using SocialChat.Worker.Scheduling;
 
 namespace SocialChat.Worker.Presence;
 
 /// <summary>Marks offline the users of Realtime nodes that died without saying goodbye (their heartbeat expired).</summary>
-internal sealed class DeadNodeSweeper(PresenceTracker presence, IOptions<PresenceOptions> options, ILogger<DeadNodeSweeper> logger) : BackgroundService
+/// <remarks>Once the database is migrated: marking a user offline stores their lastSeenAt.</remarks>
+internal sealed class DeadNodeSweeper(
+    PresenceTracker presence,
+    DatabaseMigrationStatus migrations,
+    IOptions<PresenceOptions> options,
+    ILogger<DeadNodeSweeper> logger) : PeriodicJob(migrations, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.SweepInterval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await presence.SweepDeadNodesAsync();
-                }
-                // Only stopping ends the loop: a Redis command the library gave up on also ends cancelled.
-                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-                {
-                    logger.LogWarning(exception, "Presence sweep failed; retrying at the next interval");
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-    }
+    protected override TimeSpan Interval => options.Value.SweepInterval;
+
+    protected override Task RunAsync(CancellationToken stoppingToken) => presence.SweepDeadNodesAsync();
 }

@@ -24,6 +24,7 @@ internal abstract class PeriodicJob(DatabaseMigrationStatus migrations, ILogger 
                 {
                     await RunAsync(stoppingToken);
                 }
+                // Only stopping ends the loop: a Redis command the library gave up on also ends cancelled.
                 catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
                 {
                     logger.LogWarning(exception, "{Job} failed; it runs again in {Interval}", GetType().Name, Interval);
