@@ -12,50 +12,60 @@ using SocialChat.LoadTest.Target;
 namespace SocialChat.LoadTest.Scenarios;
 
 /// <summary>
-/// Changes to one large group at a fixed rate: its owner renames it over REST, and the Api tells each member with a live
-/// connection, as that member sees the group (an unread count apiece), with ConversationChanged. Some members are
-/// connected (in this process); the rest are offline, as most members of a large group are. Reports the renames'
-/// latency and whether every connected member heard every change.
+/// Changes to one large group at a fixed rate, made by its owner over REST: renames, or a connected member removed and
+/// added back. The Api tells each member with a live connection, as that member sees the group (an unread count apiece),
+/// with ConversationChanged, and a removed member with ConversationRemoved. Some members are connected (in this
+/// process); the rest are offline, as most members of a large group are. Reports the changes' latency and whether every
+/// connected member heard every change.
 /// </summary>
 internal static class GroupScenario
 {
     private const double OwnerCeiling = 9; // the Api allows one user 600 requests a minute
 
+    private const int WatchedPerMember = 20;
+
     public static async Task<int> RunAsync(LoadTestOptions options, CancellationToken cancellationToken)
     {
         Loopback.RequireTargets(options);
-        if (options.Rate > OwnerCeiling)
+        var requestsPerChange = options.Change == "members" ? 2 : 1;
+        if (options.Rate * requestsPerChange > OwnerCeiling)
         {
-            throw new ArgumentException($"One owner renames the group: --rate {options.Rate} passes the Api's per-user limit ({OwnerCeiling}/s).");
+            throw new ArgumentException($"One owner changes the group: --rate {options.Rate} times {requestsPerChange} request(s) per change passes the Api's per-user limit ({OwnerCeiling}/s).");
         }
 
-        if (options.Online >= options.GroupSize)
+        if (options.Online >= options.GroupSize || options.Change == "members" && options.Online == 0)
         {
-            throw new ArgumentException("--online counts members other than the owner: fewer than --group-size.");
+            throw new ArgumentException("--online counts members other than the owner: fewer than --group-size, and at least one to remove with --change members.");
         }
 
         await using var seeder = new Seeder(options);
         var seed = await seeder.SeedAsync(options.GroupSize, groups: 1, options.GroupSize, directs: 0, options.History, new Progress<string>(ProgressView.Line), cancellationToken);
         var group = seed.Conversations[0];
         var owner = seed.Users[group.Members[0]];
+        var online = group.Members.Skip(1).Take(options.Online).Select(i => seed.Users[i]).ToList();
         var tokens = new SessionTokens(options.JwtSigningKey);
 
         long heard = 0;
-        var members = await ConnectAsync(options, [.. group.Members.Skip(1).Take(options.Online).Select(i => seed.Users[i])], tokens, () => Interlocked.Increment(ref heard), cancellationToken);
+        var members = await ConnectAsync(options, online, tokens, () => Interlocked.Increment(ref heard), cancellationToken);
         try
         {
             using var http = new HttpClient { BaseAddress = options.Api, Timeout = TimeSpan.FromSeconds(30) };
             var ownerToken = tokens.For(owner.Id, owner.SessionId);
             var cpu = ProcessCpu.Of(options);
-            // The first renames of a fresh Api compile its code paths: the warm-up's are not reported, but are heard.
-            var renamed = 0;
-            await RenameAsync($"group: warming up at {options.Rate:N0} renames/s", options.WarmUp, new RestOperation());
-            var renames = new RestOperation();
+            var requested = 0;
+            var changes = 0;
+            // One membership change at a time, each after the last one's answers, as an owner's client makes them: a removal
+            // overlapping another's would leave the member removed first out of the second's ConversationChanged.
+            var previousMembershipChange = Task.CompletedTask;
+
+            // The first changes of a fresh Api compile its code paths: the warm-up's are not reported, but are heard.
+            await ChangeAsync($"group: warming up at {options.Rate:N0} changes/s", options.WarmUp, new RestOperation());
+            var measured = new RestOperation();
             var cpuAtStart = cpu.Sample();
-            var stopwatch = await RenameAsync($"group: {options.Rate:N0} renames/s", options.Duration, renames);
+            var stopwatch = await ChangeAsync($"group: {options.Rate:N0} changes/s ({options.Change})", options.Duration, measured);
             var cpuAtEnd = cpu.Sample();
 
-            Task<Stopwatch> RenameAsync(string title, double seconds, RestOperation operation)
+            Task<Stopwatch> ChangeAsync(string title, double seconds, RestOperation operation)
             {
                 var total = (int)Math.Round(options.Rate * seconds);
                 return ProgressView.RunAsync(title, total, async update =>
@@ -70,10 +80,8 @@ internal static class GroupScenario
                             await Task.Delay(due, cancellationToken);
                         }
 
-                        var title = $"group change {++renamed}";
-                        pending.Add(operation.TimeAsync(
-                            () => new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/conversations/{group.Id}") { Content = JsonContent.Create(new { title }) },
-                            ownerToken, http, cancellationToken));
+                        var change = ++changes;
+                        pending.Add(options.Change == "members" ? RemoveAndAddBackAsync(online[change % online.Count], operation) : RenameAsync(change, operation));
                         update(i + 1, $"{i + 1:N0} of {total:N0} issued, {Interlocked.Read(ref heard):N0} heard");
                     }
 
@@ -82,8 +90,31 @@ internal static class GroupScenario
                 });
             }
 
-            // Every connected member hears every rename that was answered, the warm-up's too.
-            var expected = (long)renamed * members.Count;
+            Task RenameAsync(int change, RestOperation operation) =>
+                RequestAsync(HttpMethod.Patch, $"/api/v1/conversations/{group.Id}", new { title = $"group change {change}" }, operation);
+
+            Task RemoveAndAddBackAsync(SeededUser member, RestOperation operation) =>
+                previousMembershipChange = AfterAsync(previousMembershipChange, async () =>
+                {
+                    await RequestAsync(HttpMethod.Delete, $"/api/v1/conversations/{group.Id}/members/{member.Id}", null, operation);
+                    await RequestAsync(HttpMethod.Post, $"/api/v1/conversations/{group.Id}/members", new { userIds = new[] { member.Id } }, operation);
+                });
+
+            static async Task AfterAsync(Task previous, Func<Task> next)
+            {
+                await previous;
+                await next();
+            }
+
+            Task RequestAsync(HttpMethod method, string path, object? body, RestOperation operation)
+            {
+                Interlocked.Increment(ref requested);
+                return operation.TimeAsync(
+                    () => new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) }, ownerToken, http, cancellationToken);
+            }
+
+            // Every connected member hears every change that was answered, the warm-up's too: a removed member its removal.
+            var expected = (long)requested * members.Count;
             var drainUntil = DateTime.UtcNow.AddSeconds(options.Drain);
             while (Interlocked.Read(ref heard) < expected && DateTime.UtcNow < drainUntil)
             {
@@ -91,17 +122,17 @@ internal static class GroupScenario
             }
 
             var seconds = stopwatch.Elapsed.TotalSeconds;
-            var report = new GroupReport(options.GroupSize, members.Count, options.History, options.Rate, seconds, renames.Report(seconds),
-                expected, Interlocked.Read(ref heard), cpu.Between(cpuAtStart, cpuAtEnd, renames.Count));
+            var report = new GroupReport(options.Change, options.GroupSize, members.Count, options.History, options.Rate, seconds, measured.Report(seconds),
+                expected, Interlocked.Read(ref heard), cpu.Between(cpuAtStart, cpuAtEnd, measured.Count));
             await ReportWriter.WriteAsync(report, options.Report, "group", [
                 ("group", $"{options.GroupSize:N0} members, {members.Count:N0} of them connected, {options.History:N0} messages none has read"),
-                ("renames", $"{report.Renames.Ok:N0} ok of {report.Renames.Count:N0}, {report.Renames.OkPerSecond:N1}/s"),
-                ("rename latency", report.Renames.Latency),
-                ("ConversationChanged", $"{report.Heard:N0} heard of {report.Expected:N0} expected"),
-                ("CPU", ProcessCpu.Format(report.Cpu, "rename")),
-                ("errors", ConnectScenario.MergeErrors([new WorkerEvent("", 0, Errors: report.Renames.Errors)])),
+                ("changes", $"{options.Change}: {report.Changes.Ok:N0} requests ok of {report.Changes.Count:N0}, {report.Changes.OkPerSecond:N1}/s"),
+                ("request latency", report.Changes.Latency),
+                ("heard", $"{report.Heard:N0} ConversationChanged or ConversationRemoved of {report.Expected:N0} expected"),
+                ("CPU", ProcessCpu.Format(report.Cpu, "request")),
+                ("errors", ConnectScenario.MergeErrors([new WorkerEvent("", 0, Errors: report.Changes.Errors)])),
             ]);
-            return report.Renames.Ok == report.Renames.Count && report.Heard == report.Expected ? 0 : 1;
+            return report.Changes.Ok == report.Changes.Count && report.Heard == report.Expected ? 0 : 1;
         }
         finally
         {
@@ -109,12 +140,15 @@ internal static class GroupScenario
         }
     }
 
-    /// <summary>Members' hub connections, spread over the Realtime nodes; each counts the ConversationChanged it hears.</summary>
+    /// <summary>
+    /// Members' hub connections, spread over the Realtime nodes, each watching the presence of the next few; each counts the
+    /// ConversationChanged and ConversationRemoved it hears.
+    /// </summary>
     private static async Task<List<HubConnection>> ConnectAsync(
         LoadTestOptions options, IReadOnlyList<SeededUser> users, SessionTokens tokens, Action heard, CancellationToken cancellationToken)
     {
         var connections = new List<HubConnection>(users.Count);
-        foreach (var batch in users.Select((user, i) => (User: user, Realtime: options.RealtimeUrls[i % options.RealtimeUrls.Count])).Chunk(options.ConnectConcurrency))
+        foreach (var batch in users.Select((user, i) => (User: user, Index: i, Realtime: options.RealtimeUrls[i % options.RealtimeUrls.Count])).Chunk(options.ConnectConcurrency))
         {
             connections.AddRange(await Task.WhenAll(batch.Select(async member =>
             {
@@ -126,9 +160,12 @@ internal static class GroupScenario
                     })
                     .Build();
                 connection.On<JsonElement>("ConversationChanged", _ => heard());
+                connection.On<JsonElement>("ConversationRemoved", _ => heard());
                 await connection.StartAsync(cancellationToken);
-                // Returns once the server has recorded the connection in presence, where the Api finds it.
-                await connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", Array.Empty<Guid>(), cancellationToken);
+                // Watches some fellow members, as a client showing the group's members does. Returns once the server has
+                // recorded the connection in presence, where the Api finds it.
+                var watched = Enumerable.Range(member.Index + 1, WatchedPerMember).Select(i => users[i % users.Count].Id).Where(id => id != member.User.Id);
+                await connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", watched.Distinct().ToArray(), cancellationToken);
                 return connection;
             })));
         }

@@ -111,7 +111,7 @@ internal sealed class LoadTestOptions : IValidatableObject
     [Range(0, 100_000)]
     public int Directs { get; set; } = 10;
 
-    /// <summary>chat: messages per second over the whole fleet; api: requests per second; group: renames per second.</summary>
+    /// <summary>chat: messages per second over the whole fleet; api: requests per second; group: changes per second.</summary>
     [Range(0.1, 1_000_000)]
     public double Rate { get; set; } = 50;
 
@@ -166,6 +166,14 @@ internal sealed class LoadTestOptions : IValidatableObject
     /// </summary>
     [Range(1, 100)]
     public int Rounds { get; set; } = 3;
+
+    /// <summary>
+    /// group: what its owner changes. "rename": a new title each time. "members": a connected member removed, then (once
+    /// answered) added back, a request each, so that the group keeps its size and every change is heard by all connected;
+    /// one such change at a time, so a slow server lowers the rate achieved.
+    /// </summary>
+    [RegularExpression("rename|members")]
+    public string Change { get; set; } = "rename";
 
     /// <summary>group: members of the group, besides its owner, connected to the hub (from this process), each hearing every change.</summary>
     [Range(0, 5_000)]

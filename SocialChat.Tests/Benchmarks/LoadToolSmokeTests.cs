@@ -176,18 +176,20 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         Assert.True(api.Processes == 1 && api.MsPerOperation > 0, output);
     }
 
-    [Fact]
-    public async Task Group_renames_a_large_group_and_every_connected_member_hears_every_rename()
+    [Theory]
+    [InlineData("rename", 4, 1)]
+    [InlineData("members", 2, 2)]
+    public async Task Group_changes_a_large_group_and_every_connected_member_hears_every_change(string change, int rate, int requestsPerChange)
     {
-        var (exitCode, report, output, _) = await RunAsync<GroupReport>("signalr", "group", "--group-size", "300", "--online", "20", "--history", "20",
-            "--rate", "4", "--warm-up", "0.5", "--duration", "1");
+        var (exitCode, report, output, _) = await RunAsync<GroupReport>("signalr", "group", "--change", change, "--group-size", "300", "--online", "20",
+            "--history", "20", "--rate", rate.ToString(), "--warm-up", "0.5", "--duration", "1");
 
         Assert.True(exitCode == 0, output);
-        Assert.Equal(4, report.Renames.Count);
-        Assert.Equal(report.Renames.Count, report.Renames.Ok);
+        Assert.Equal(rate * requestsPerChange, report.Changes.Count);
+        Assert.Equal(report.Changes.Count, report.Changes.Ok);
         Assert.Equal(20, report.Online);
-        // The warm-up's two renames and the four measured, to each of the 20.
-        Assert.Equal(6 * 20, report.Expected);
+        // The warm-up's changes and the measured ones, each request heard by each of the 20 (a removed member hears its removal).
+        Assert.Equal((long)(rate * 1.5) * requestsPerChange * 20, report.Expected);
         Assert.Equal(report.Expected, report.Heard);
     }
 
