@@ -32,8 +32,6 @@ public sealed class ChatHub(
     IOptions<PresenceOptions> presenceOptions,
     IOptions<RedisOutageOptions> outage) : Hub<IChatClient>
 {
-    private const string WatchedUsersKey = "presence:watched";
-
     private Guid UserId => Context.User!.GetUserId();
 
     public override async Task OnConnectedAsync()
@@ -145,11 +143,8 @@ public sealed class ChatHub(
             throw new HubException($"Name between 0 and {presenceOptions.Value.MaxUsersPerQuery} users.");
         }
 
-        // Invocations of one connection run one at a time, so its watched set needs no lock.
-        var watched = Context.Items.TryGetValue(WatchedUsersKey, out var existing) ? (HashSet<Guid>)existing! : [];
-        Context.Items[WatchedUsersKey] = watched;
         var max = presenceOptions.Value.MaxWatchedUsersPerConnection;
-        if (watched.Count + userIds.Except(watched).Count() > max)
+        if (userIds.Length > 0 && !WatchedUsers.For(Context).TryAdd(userIds, max))
         {
             throw new HubException($"A connection watches the presence of at most {max} users; open another connection for more.");
         }
@@ -159,8 +154,6 @@ public sealed class ChatHub(
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, ChatGroups.Presence(userId), Context.ConnectionAborted);
         }
-
-        watched.UnionWith(userIds);
 
         return await presence.StatusOfAsync(userIds, visible);
     }

@@ -7,6 +7,9 @@ namespace SocialChat.Data.Realtime;
 /// </summary>
 public interface IPresenceSubscriptions
 {
-    /// <summary>Of these watcher → target pairs, those whose watcher may no longer see the target stop getting its PresenceChanged.</summary>
-    Task VisibilityMayHaveEndedAsync(IReadOnlyCollection<(Guid WatcherId, Guid TargetId)> pairs);
+    /// <summary>
+    /// The user and each of the others may no longer see one another: every watch between them (either way) whose watcher
+    /// may no longer see its target stops getting the target's PresenceChanged. Best-effort, like every realtime event.
+    /// </summary>
+    Task VisibilityMayHaveEndedAsync(Guid userId, IReadOnlyCollection<Guid> others);
 }

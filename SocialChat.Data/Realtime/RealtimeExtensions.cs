@@ -23,6 +23,8 @@ public static class RealtimeExtensions
         builder.Services.AddSingleton<LastSeenWriter>();
         builder.Services.AddSingleton<TypingThrottle>();
         builder.Services.AddSingleton<ConnectionRegistry>();
+        builder.Services.AddSingleton<PresenceWatches>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<PresenceWatches>());
         builder.Services.AddScoped<SignalRConversationEvents>();
         builder.Services.AddScoped<IConversationEvents>(services => services.GetRequiredService<SignalRConversationEvents>());
         builder.Services.AddScoped<INotificationPublisher>(services => services.GetRequiredService<SignalRConversationEvents>());

@@ -20,6 +20,7 @@ namespace SocialChat.Data.Realtime;
 public sealed class SignalRConversationEvents(
     IHubContext<ChatHub, IChatClient> hub,
     PresenceTracker presence,
+    PresenceWatches watches,
     TypingThrottle typing,
     SocialDbContext db,
     IOptions<RedisOutageOptions> outage,
@@ -80,9 +81,9 @@ public sealed class SignalRConversationEvents(
         }
 
         var members = await db.ConversationMembers.Where(m => m.ConversationId == conversationId).Select(m => m.UserId).ToListAsync();
-        if (removed.Count > 0)
+        foreach (var gone in removed)
         {
-            await VisibilityMayHaveEndedAsync([.. removed.SelectMany(gone => members.SelectMany(member => new[] { (gone, member), (member, gone) }))]);
+            await VisibilityMayHaveEndedAsync(gone, members);
         }
 
         await ConversationChangedAsync(conversationId, members);
@@ -90,13 +91,10 @@ public sealed class SignalRConversationEvents(
 
     /// <summary>
     /// The watchers who may no longer see their target leave its presence group, so the next PresenceChanged passes
-    /// them by; should they be allowed to see it again, they subscribe again.
+    /// them by; should they be allowed to see it again, they subscribe again. Each node finds its own such watches.
     /// </summary>
-    public async Task VisibilityMayHaveEndedAsync(IReadOnlyCollection<(Guid WatcherId, Guid TargetId)> pairs)
-    {
-        var hidden = await presence.HiddenPairsAsync(pairs, CancellationToken.None);
-        await RemoveFromGroupsAsync([.. hidden.Select(pair => (pair.WatcherId, ChatGroups.Presence(pair.TargetId)))]);
-    }
+    public Task VisibilityMayHaveEndedAsync(Guid userId, IReadOnlyCollection<Guid> others) =>
+        DeliverAsync(() => watches.AnnounceAsync(userId, others));
 
     /// <summary>
     /// Each of these users with a live connection gets the conversation as they see it (their read marker and unread
@@ -138,7 +136,7 @@ public sealed class SignalRConversationEvents(
     /// <summary>
     /// Each user's live connections, on any node, leave the group paired with them. In chunks, each delivered or
     /// dropped as a whole, their removals side by side: every one from another process waits for the owning node's
-    /// confirmation, and a member leaving a large group leaves thousands of presence groups and is watched in thousands.
+    /// confirmation.
     /// </summary>
     private async Task RemoveFromGroupsAsync(IReadOnlyCollection<(Guid UserId, string Group)> memberships)
     {

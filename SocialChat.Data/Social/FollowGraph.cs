@@ -61,7 +61,7 @@ public static class FollowGraph
         await db.LockUserPairAsync(followerId, followeeId, cancellationToken);
         await RemoveAsync(db, followerId, followeeId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        await presenceSubscriptions.VisibilityMayHaveEndedAsync([(followerId, followeeId)]);
+        await presenceSubscriptions.VisibilityMayHaveEndedAsync(followerId, [followeeId]);
         return true;
     }
 

@@ -142,7 +142,7 @@ public static class Profiles
             cancellationToken);
         await FollowGraph.RemoveBothWaysAsync(db, blockerId, blockedId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        await presenceSubscriptions.VisibilityMayHaveEndedAsync([(blockerId, blockedId), (blockedId, blockerId)]);
+        await presenceSubscriptions.VisibilityMayHaveEndedAsync(blockerId, [blockedId]);
         return true;
     }
 

@@ -39,9 +39,8 @@ internal static class Extensions
         builder.AddSocialChatMessages();
         builder.Services.AddHostedService<ConnectPathWarmUp>();
         builder.Services.AddHostedService<NodeHeartbeat>();
-        builder.Services.AddHostedService<SessionRevocationListener>();
+        builder.Services.AddHostedService<AnnouncementListener>();
         builder.Services.AddHostedService<EndedSessionSweep>();
-        builder.Services.AddHostedService<MembershipEndListener>();
     }
 
     /// <summary>Before authentication, so that a refused connection costs no token or session check.</summary>

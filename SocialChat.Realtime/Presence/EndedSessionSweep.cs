@@ -6,7 +6,7 @@ namespace SocialChat.Realtime.Presence;
 
 /// <summary>
 /// Closes this node's connections whose session has ended, every EndedSessionSweepInterval. A revocation closes them at
-/// once through its announcement (SessionRevocationListener); this catches the one that was never heard, since the
+/// once through its announcement (AnnouncementListener); this catches the one that was never heard, since the
 /// contract promises a signed-out device's connections are closed, and an announcement on Redis is at most once.
 /// </summary>
 internal sealed class EndedSessionSweep(SessionStore sessions, ConnectionRegistry connections, IOptions<PresenceOptions> options, ILogger<EndedSessionSweep> logger)
