@@ -12,9 +12,9 @@ using SocialChat.LoadTest.Target;
 namespace SocialChat.LoadTest.Scenarios;
 
 /// <summary>
-/// Changes to one large group at a fixed rate, made by its owner over REST: renames, or a connected member removed and
-/// added back. The Api tells each member with a live connection, as that member sees the group (an unread count apiece),
-/// with ConversationChanged, and a removed member with ConversationRemoved. Some members are connected (in this
+/// Changes to one large group at a fixed rate, made by its owner over REST: renames, a connected member removed and
+/// added back, or a new group created with the same members. The Api tells each member with a live connection, as that
+/// member sees the group (an unread count apiece), with ConversationChanged, and a removed member with ConversationRemoved. Some members are connected (in this
 /// process); the rest are offline, as most members of a large group are. Reports the changes' latency and whether every
 /// connected member heard every change.
 /// </summary>
@@ -43,6 +43,7 @@ internal static class GroupScenario
         var group = seed.Conversations[0];
         var owner = seed.Users[group.Members[0]];
         var online = group.Members.Skip(1).Take(options.Online).Select(i => seed.Users[i]).ToList();
+        var othersIds = group.Members.Skip(1).Select(i => seed.Users[i].Id).ToArray();
         var tokens = new SessionTokens(options.JwtSigningKey);
 
         long heard = 0;
@@ -81,7 +82,12 @@ internal static class GroupScenario
                         }
 
                         var change = ++changes;
-                        pending.Add(options.Change == "members" ? RemoveAndAddBackAsync(online[change % online.Count], operation) : RenameAsync(change, operation));
+                        pending.Add(options.Change switch
+                        {
+                            "members" => RemoveAndAddBackAsync(online[change % online.Count], operation),
+                            "create" => CreateLikeAsync(change, operation),
+                            _ => RenameAsync(change, operation),
+                        });
                         update(i + 1, $"{i + 1:N0} of {total:N0} issued, {Interlocked.Read(ref heard):N0} heard");
                     }
 
@@ -92,6 +98,9 @@ internal static class GroupScenario
 
             Task RenameAsync(int change, RestOperation operation) =>
                 RequestAsync(HttpMethod.Patch, $"/api/v1/conversations/{group.Id}", new { title = $"group change {change}" }, operation);
+
+            Task CreateLikeAsync(int change, RestOperation operation) =>
+                RequestAsync(HttpMethod.Post, "/api/v1/conversations/groups", new { title = $"group copy {change}", memberIds = othersIds }, operation);
 
             Task RemoveAndAddBackAsync(SeededUser member, RestOperation operation) =>
                 previousMembershipChange = AfterAsync(previousMembershipChange, async () =>

@@ -170,9 +170,10 @@ internal sealed class LoadTestOptions : IValidatableObject
     /// <summary>
     /// group: what its owner changes. "rename": a new title each time. "members": a connected member removed, then (once
     /// answered) added back, a request each, so that the group keeps its size and every change is heard by all connected;
-    /// one such change at a time, so a slow server lowers the rate achieved.
+    /// one such change at a time, so a slow server lowers the rate achieved. "create": a new group of the same members,
+    /// every connected member joined to it live.
     /// </summary>
-    [RegularExpression("rename|members")]
+    [RegularExpression("rename|members|create")]
     public string Change { get; set; } = "rename";
 
     /// <summary>group: members of the group, besides its owner, connected to the hub (from this process), each hearing every change.</summary>

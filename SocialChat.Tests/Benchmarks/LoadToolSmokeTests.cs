@@ -179,6 +179,7 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
     [Theory]
     [InlineData("rename", 4, 1)]
     [InlineData("members", 2, 2)]
+    [InlineData("create", 2, 1)]
     public async Task Group_changes_a_large_group_and_every_connected_member_hears_every_change(string change, int rate, int requestsPerChange)
     {
         var (exitCode, report, output, _) = await RunAsync<GroupReport>("signalr", "group", "--change", change, "--group-size", "300", "--online", "20",
