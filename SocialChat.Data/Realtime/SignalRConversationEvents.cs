@@ -58,18 +58,8 @@ public sealed class SignalRConversationEvents(
     public async Task MembershipChangedAsync(Guid conversationId, IReadOnlyCollection<Guid> added, IReadOnlyCollection<Guid> removed)
     {
         var group = ChatGroups.Conversation(conversationId);
-        foreach (var userId in added)
-        {
-            await DeliverAsync(async () =>
-            {
-                foreach (var connectionId in await presence.ConnectionsOfAsync(userId))
-                {
-                    await hub.Groups.AddToGroupAsync(connectionId, group);
-                }
-            });
-        }
-
-        await RemoveFromGroupsAsync([.. removed.Select(userId => (userId, group))]);
+        await ForEachConnectionAsync(added, connectionId => hub.Groups.AddToGroupAsync(connectionId, group));
+        await ForEachConnectionAsync(removed, connectionId => hub.Groups.RemoveFromGroupAsync(connectionId, group));
         foreach (var userId in removed)
         {
             await DeliverAsync(async () => await (await ConnectionsOfAsync(userId)).ConversationRemoved(new ConversationRemovedEvent(conversationId)));
@@ -134,18 +124,18 @@ public sealed class SignalRConversationEvents(
     private async Task<IChatClient> ConnectionsOfAsync(Guid userId) => hub.Clients.Clients(await presence.ConnectionsOfAsync(userId));
 
     /// <summary>
-    /// Each user's live connections, on any node, leave the group paired with them. In chunks, each delivered or
-    /// dropped as a whole, their removals side by side: every one from another process waits for the owning node's
-    /// confirmation.
+    /// Does this to every live connection of these users, on any node: in chunks, each delivered or dropped as a whole,
+    /// the chunk's lookups in one pipelined burst and its changes side by side, since every group change from another
+    /// process waits for the owning node's confirmation and a group may be created or joined by hundreds at once.
     /// </summary>
-    private async Task RemoveFromGroupsAsync(IReadOnlyCollection<(Guid UserId, string Group)> memberships)
+    private async Task ForEachConnectionAsync(IReadOnlyCollection<Guid> userIds, Func<string, Task> change)
     {
-        foreach (var chunk in memberships.Chunk(DeliveryChunkSize))
+        foreach (var chunk in userIds.Chunk(DeliveryChunkSize))
         {
             await DeliverAsync(async () =>
             {
-                var connectionsOf = await ConnectionsOfEachAsync(chunk.Select(m => m.UserId).Distinct());
-                await Task.WhenAll(chunk.SelectMany(m => connectionsOf[m.UserId].Select(connectionId => hub.Groups.RemoveFromGroupAsync(connectionId, m.Group))));
+                var connectionsOf = await ConnectionsOfEachAsync(chunk);
+                await Task.WhenAll(connectionsOf.Values.SelectMany(connectionIds => connectionIds).Select(change));
             });
         }
     }
