@@ -122,6 +122,27 @@ public sealed partial class WebClientTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task Reading_a_conversation_clears_its_message_notification_from_the_badge()
+    {
+        await using var chromium = await HeadlessChromium.LaunchAsync(nameof(Reading_a_conversation_clears_its_message_notification_from_the_badge));
+        var alice = await TestUser.RegisterAsync(fixture);
+        var bob = await TestUser.RegisterAsync(fixture);
+        var conversation = await Chat.OpenDirectAsync(bob, alice);
+        await Chat.SendAsync(bob, conversation.Id, "while you were away");
+        await Eventually.HoldsAsync(async () => (await (await alice.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>()).Items, n => n.Count == 1);
+        var page = await LogInAsync(chromium, alice, "alice");
+        await Expect(page.Locator("#notification-count")).ToHaveTextAsync("(1)");
+
+        // Opened from the conversation list, not from the notifications tab: the server marks the notification read with
+        // the conversation, and the badge says so without a reload.
+        await page.Locator($"#conversations li[data-id='{conversation.Id}']").ClickAsync();
+        await Expect(page.Locator("#messages li .body")).ToHaveTextAsync(["while you were away"]);
+        await Expect(page.Locator("#notification-count")).ToHaveTextAsync("");
+        var stored = await Eventually.HoldsAsync(async () => (await (await alice.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>()).Items, n => n[0].ReadAt is not null);
+        Assert.Equal(conversation.Id, Assert.Single(stored).ConversationId);
+    }
+
+    [Fact]
     public async Task Follow_post_like_notifications_and_a_group_in_the_browser()
     {
         await using var chromium = await HeadlessChromium.LaunchAsync(nameof(Follow_post_like_notifications_and_a_group_in_the_browser));

@@ -322,6 +322,12 @@ function markRead() {
     ? hub.invoke("MarkRead", chat.id, newest)
     : api(`/conversations/${chat.id}/read`, { method: "POST", body: { seq: newest } });
   marked.catch(showError);
+  // Protocol: reading a conversation marks its `message` notification read on the server too; the badge follows.
+  const missed = notifications.filter(n => n.kind === "message" && n.conversationId === chat.id && !n.readAt);
+  missed.forEach(n => n.readAt = new Date().toISOString());
+  if (missed.length) {
+    renderNotifications();
+  }
 }
 
 // ---------------------------------------------------------------- sending
