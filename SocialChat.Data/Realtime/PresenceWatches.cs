@@ -33,15 +33,24 @@ public sealed class PresenceWatches(
 
     private RedisChannel ConfirmationsChannel => ConfirmationsChannelOf(_processId);
 
-    /// <summary>Every process that may announce listens for the confirmations of its announcements.</summary>
-    public async Task StartAsync(CancellationToken cancellationToken) =>
-        await redis.GetSubscriber().SubscribeAsync(ConfirmationsChannel, (_, confirmation) =>
+    /// <summary>
+    /// Every process that may announce listens for the confirmations of its announcements. Not awaited: the Api and the
+    /// Worker start while Redis is away, as they did before they announced; StackExchange.Redis keeps the subscription
+    /// and makes it once it is connected, and until then an announcement waits out its bound and is logged.
+    /// </summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        redis.GetSubscriber().SubscribeAsync(ConfirmationsChannel, (_, confirmation) =>
         {
             if (_announced.TryGetValue(new Guid((byte[])confirmation!), out var confirmations))
             {
                 confirmations.Add();
             }
-        });
+        }).ContinueWith(
+            subscribed => logger.LogWarning(subscribed.Exception, "Not yet subscribed to presence watch confirmations; Redis will be asked again on reconnect"),
+            TaskContinuationOptions.OnlyOnFaulted);
+        return Task.CompletedTask;
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => redis.GetSubscriber().UnsubscribeAsync(ConfirmationsChannel);
 
