@@ -85,7 +85,7 @@ public sealed class MessageNotificationTests(SocialChatAppFixture fixture)
     }
 
     private static async Task<List<NotificationResponse>> MessageNotificationsAsync(TestUser user) =>
-        [.. (await (await user.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>()).Items.Where(n => n.Kind == NotificationKind.Message)];
+        [.. (await SocialSteps.NotificationsAsync(user)).Where(n => n.Kind == NotificationKind.Message)];
 
     private static Task<List<NotificationResponse>> MessageNotificationsWhenAsync(TestUser user, Func<List<NotificationResponse>, bool> condition) =>
         Eventually.HoldsAsync(() => MessageNotificationsAsync(user), condition);

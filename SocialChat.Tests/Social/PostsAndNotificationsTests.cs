@@ -84,18 +84,18 @@ public sealed class PostsAndNotificationsTests(SocialChatAppFixture fixture)
 
         var pushed = await authorHub.WaitForAsync<NotificationResponse>("Notification", n => n.Kind == NotificationKind.Comment);
         Assert.Equal(fan.Id, pushed.Actor.Id);
-        var listed = await (await author.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>();
-        Assert.Equal([NotificationKind.Mention, NotificationKind.Comment, NotificationKind.Like, NotificationKind.Follow], listed.Items.Select(n => n.Kind));
-        Assert.All(listed.Items, n => Assert.Equal(fan.Id, n.Actor.Id));
-        Assert.All(listed.Items, n => Assert.Null(n.ReadAt));
-        Assert.Equal(post.Id, listed.Items[2].PostId);
-        Assert.Null(listed.Items[3].PostId);
+        var listed = await SocialSteps.NotificationsAsync(author);
+        Assert.Equal([NotificationKind.Mention, NotificationKind.Comment, NotificationKind.Like, NotificationKind.Follow], listed.Select(n => n.Kind));
+        Assert.All(listed, n => Assert.Equal(fan.Id, n.Actor.Id));
+        Assert.All(listed, n => Assert.Null(n.ReadAt));
+        Assert.Equal(post.Id, listed[2].PostId);
+        Assert.Null(listed[3].PostId);
 
-        Assert.Equal(HttpStatusCode.NoContent, (await author.Client.PostJsonAsync("/api/v1/notifications/read", new { upTo = listed.Items[1].Id })).StatusCode);
-        var afterRead = await (await author.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>();
-        Assert.Equal([false, true, true, true], afterRead.Items.Select(n => n.ReadAt is not null));
-        await ProblemAssert.IsProblemAsync(await fan.Client.PostJsonAsync("/api/v1/notifications/read", new { upTo = listed.Items[0].Id }), HttpStatusCode.NotFound);
-        Assert.Empty((await (await fan.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>()).Items);
+        Assert.Equal(HttpStatusCode.NoContent, (await author.Client.PostJsonAsync("/api/v1/notifications/read", new { upTo = listed[1].Id })).StatusCode);
+        var afterRead = await SocialSteps.NotificationsAsync(author);
+        Assert.Equal([false, true, true, true], afterRead.Select(n => n.ReadAt is not null));
+        await ProblemAssert.IsProblemAsync(await fan.Client.PostJsonAsync("/api/v1/notifications/read", new { upTo = listed[0].Id }), HttpStatusCode.NotFound);
+        Assert.Empty(await SocialSteps.NotificationsAsync(fan));
     }
 
     [Fact]
@@ -114,8 +114,8 @@ public sealed class PostsAndNotificationsTests(SocialChatAppFixture fixture)
 
         Assert.Equal(HttpStatusCode.NoContent, (await author.Client.DeleteAsync($"/api/v1/posts/{deleted.Id}")).StatusCode);
 
-        var listed = await (await author.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>();
-        Assert.Equal([NotificationKind.Mention, NotificationKind.Comment, NotificationKind.Like, NotificationKind.Follow], listed.Items.Select(n => n.Kind));
-        Assert.All(listed.Items.Take(3), n => Assert.Equal(kept.Id, n.PostId));
+        var listed = await SocialSteps.NotificationsAsync(author);
+        Assert.Equal([NotificationKind.Mention, NotificationKind.Comment, NotificationKind.Like, NotificationKind.Follow], listed.Select(n => n.Kind));
+        Assert.All(listed.Take(3), n => Assert.Equal(kept.Id, n.PostId));
     }
 }

@@ -1,4 +1,5 @@
 using SocialChat.Data.Common;
+using SocialChat.Data.Notifications;
 using SocialChat.Data.Social;
 
 namespace SocialChat.Tests.Support;
@@ -25,6 +26,14 @@ public static class SocialSteps
 
         return posts;
     }
+
+    /// <summary>The first page of the user's notifications, newest first.</summary>
+    public static async Task<List<NotificationResponse>> NotificationsAsync(TestUser user) =>
+        [.. (await (await user.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>()).Items];
+
+    /// <summary>The notifications once the Worker has written (or marked) whatever should be in them.</summary>
+    public static Task<List<NotificationResponse>> NotificationsWhenAsync(TestUser user, Func<List<NotificationResponse>, bool> condition) =>
+        Eventually.HoldsAsync(() => NotificationsAsync(user), condition);
 
     /// <summary>The feed once the Worker has fanned out whatever should be in it.</summary>
     public static Task<List<PostResponse>> FeedWhenAsync(TestUser user, Func<List<PostResponse>, bool> condition, TimeSpan? timeout = null) =>

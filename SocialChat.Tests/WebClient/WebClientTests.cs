@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
-using SocialChat.Data.Common;
+using SocialChat.Data.Conversations;
 using SocialChat.Data.Notifications;
 using SocialChat.Tests.Hosting;
 using static Microsoft.Playwright.Assertions;
@@ -91,16 +91,7 @@ public sealed partial class WebClientTests(SocialChatAppFixture fixture)
     public async Task Unread_count_a_message_notification_that_opens_its_conversation_and_older_history_page_in_with_before()
     {
         await using var chromium = await HeadlessChromium.LaunchAsync(nameof(Unread_count_a_message_notification_that_opens_its_conversation_and_older_history_page_in_with_before));
-        var alice = await TestUser.RegisterAsync(fixture);
-        var bob = await TestUser.RegisterAsync(fixture);
-        var conversation = await Chat.OpenDirectAsync(bob, alice);
-        for (var i = 1; i <= 35; i++)
-        {
-            await Chat.SendAsync(bob, conversation.Id, $"message {i}");
-        }
-
-        // Alice was offline: the Worker notifies her of what she missed.
-        await Eventually.HoldsAsync(async () => (await (await alice.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>()).Items, n => n.Count == 1);
+        var (alice, bob, conversation) = await MessagesToOfflineAliceAsync([.. Enumerable.Range(1, 35).Select(i => $"message {i}")]);
         var page = await LogInAsync(chromium, alice, "alice");
         var entry = page.Locator($"#conversations li[data-id='{conversation.Id}']");
         await Expect(entry.Locator(".unread")).ToHaveTextAsync("35");
@@ -125,11 +116,7 @@ public sealed partial class WebClientTests(SocialChatAppFixture fixture)
     public async Task Reading_a_conversation_clears_its_message_notification_from_the_badge()
     {
         await using var chromium = await HeadlessChromium.LaunchAsync(nameof(Reading_a_conversation_clears_its_message_notification_from_the_badge));
-        var alice = await TestUser.RegisterAsync(fixture);
-        var bob = await TestUser.RegisterAsync(fixture);
-        var conversation = await Chat.OpenDirectAsync(bob, alice);
-        await Chat.SendAsync(bob, conversation.Id, "while you were away");
-        await Eventually.HoldsAsync(async () => (await (await alice.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>()).Items, n => n.Count == 1);
+        var (alice, _, conversation) = await MessagesToOfflineAliceAsync(["while you were away"]);
         var page = await LogInAsync(chromium, alice, "alice");
         await Expect(page.Locator("#notification-count")).ToHaveTextAsync("(1)");
 
@@ -138,7 +125,7 @@ public sealed partial class WebClientTests(SocialChatAppFixture fixture)
         await page.Locator($"#conversations li[data-id='{conversation.Id}']").ClickAsync();
         await Expect(page.Locator("#messages li .body")).ToHaveTextAsync(["while you were away"]);
         await Expect(page.Locator("#notification-count")).ToHaveTextAsync("");
-        var stored = await Eventually.HoldsAsync(async () => (await (await alice.Client.GetAsync("/api/v1/notifications")).ReadAsync<Page<NotificationResponse>>()).Items, n => n[0].ReadAt is not null);
+        var stored = await SocialSteps.NotificationsWhenAsync(alice, n => n[0].ReadAt is not null);
         Assert.Equal(conversation.Id, Assert.Single(stored).ConversationId);
     }
 
@@ -194,6 +181,21 @@ public sealed partial class WebClientTests(SocialChatAppFixture fixture)
         await Expect(group).ToHaveCountAsync(0);
         await Expect(alice.Locator("#send-form")).ToBeHiddenAsync();
         await Expect(alice.Locator("#chat-title")).ToHaveTextAsync("");
+    }
+
+    /// <summary>Bob sends Alice these messages while she is offline, and the Worker notifies her of them.</summary>
+    private async Task<(TestUser Alice, TestUser Bob, ConversationResponse Conversation)> MessagesToOfflineAliceAsync(string[] bodies)
+    {
+        var alice = await TestUser.RegisterAsync(fixture);
+        var bob = await TestUser.RegisterAsync(fixture);
+        var conversation = await Chat.OpenDirectAsync(bob, alice);
+        foreach (var body in bodies)
+        {
+            await Chat.SendAsync(bob, conversation.Id, body);
+        }
+
+        await SocialSteps.NotificationsWhenAsync(alice, n => n.Count == 1);
+        return (alice, bob, conversation);
     }
 
     private async Task<IPage> LogInAsync(HeadlessChromium chromium, TestUser account, string person)
