@@ -59,11 +59,11 @@ public sealed class SignalRConversationEvents(
     {
         var group = ChatGroups.Conversation(conversationId);
         await ForEachConnectionAsync(added, connectionId => hub.Groups.AddToGroupAsync(connectionId, group));
-        await ForEachConnectionAsync(removed, connectionId => hub.Groups.RemoveFromGroupAsync(connectionId, group));
-        foreach (var userId in removed)
+        await ForEachConnectionAsync(removed, async connectionId =>
         {
-            await DeliverAsync(async () => await (await ConnectionsOfAsync(userId)).ConversationRemoved(new ConversationRemovedEvent(conversationId)));
-        }
+            await hub.Groups.RemoveFromGroupAsync(connectionId, group);
+            await hub.Clients.Client(connectionId).ConversationRemoved(new ConversationRemovedEvent(conversationId));
+        });
 
         if (removed.Count > 0)
         {
