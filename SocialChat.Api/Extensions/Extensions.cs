@@ -37,15 +37,7 @@ internal static class Extensions
         // rates for slow clients) here; Kestrel refuses an out-of-range value when it is bound, before the Api serves.
         builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
         builder.Services.ConfigureHttpJsonOptions(options => ContractJson.Apply(options.SerializerOptions));
-        // ASP.NET Core gives most error statuses a type, but not 429, which the rate limiter and the login throttle
-        // answer; set here, every problem+json the Api writes with that status gets it.
-        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-        {
-            if (context.ProblemDetails.Status == StatusCodes.Status429TooManyRequests)
-            {
-                context.ProblemDetails.Type ??= "https://tools.ietf.org/html/rfc6585#section-4";
-            }
-        });
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDefaults.Apply);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         // A body or query value that will not bind reaches BadRequestExceptionHandler (and so answers with errors) only
         // when minimal APIs throw for it, which ASP.NET Core turns on in Development alone; elsewhere they would write a

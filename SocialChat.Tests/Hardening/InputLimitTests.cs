@@ -22,6 +22,28 @@ public sealed class InputLimitTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task Errors_the_framework_answers_by_itself_carry_a_type_and_a_detail()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        using var anonymous = fixture.CreateHttpClient();
+        (HttpStatusCode Status, HttpResponseMessage Response)[] answers =
+        [
+            (HttpStatusCode.Unauthorized, await anonymous.GetAsync("/api/v1/users/me")),
+            (HttpStatusCode.NotFound, await user.Client.GetAsync("/api/v1/nothing-here")),
+            (HttpStatusCode.MethodNotAllowed, await user.Client.DeleteAsync("/api/v1/users/me")),
+            (HttpStatusCode.RequestEntityTooLarge, await anonymous.PostAsync("/api/v1/auth/login", new StringContent(new string(' ', 100_000), Encoding.UTF8, "application/json"))),
+            (HttpStatusCode.UnsupportedMediaType, await anonymous.PostAsync("/api/v1/auth/login", new StringContent("login=a&password=b", Encoding.UTF8, "text/plain"))),
+        ];
+
+        foreach (var (status, response) in answers)
+        {
+            var problem = await ProblemAssert.IsProblemAsync(response, status);
+            Assert.False(string.IsNullOrWhiteSpace(problem.TryGetProperty("type", out var type) ? type.GetString() : null), problem.ToString());
+            Assert.False(string.IsNullOrWhiteSpace(problem.TryGetProperty("detail", out var detail) ? detail.GetString() : null), problem.ToString());
+        }
+    }
+
+    [Fact]
     public async Task A_client_sending_its_body_slower_than_the_minimum_rate_is_disconnected()
     {
         var endpoint = fixture.GetEndpoint("api");
