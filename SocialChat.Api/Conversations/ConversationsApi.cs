@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using SocialChat.Data.Auth;
 using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
@@ -12,19 +13,28 @@ public static class ConversationsApi
     public static IEndpointRouteBuilder MapConversationsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/conversations").WithTags("Conversations").RequireAuthorization();
+        var memberListBodyLimit = MemberListBodyLimit(app.ServiceProvider.GetRequiredService<IOptions<ConversationOptions>>().Value);
 
         api.MapPost("/direct", OpenDirectAsync).WithName("OpenDirectConversation").WithSummary("Open (or get) the direct conversation with a user");
-        api.MapPost("/groups", CreateGroupAsync).WithName("CreateGroup").WithSummary("Create a group; the creator is its owner");
+        api.MapPost("/groups", CreateGroupAsync).WithName("CreateGroup").WithSummary("Create a group; the creator is its owner").WithMetadata(memberListBodyLimit);
         api.MapGet("/", ListAsync).WithName("ListConversations").WithSummary("My conversations, most recent activity first");
         api.MapGet("/{id:guid}", GetAsync).WithName("GetConversation").WithSummary("One of my conversations");
         api.MapPatch("/{id:guid}", RenameAsync).WithName("RenameGroup").WithSummary("Rename a group (owner or admin)");
-        api.MapPost("/{id:guid}/members", AddMembersAsync).WithName("AddMembers").WithSummary("Add members to a group (owner or admin)");
+        api.MapPost("/{id:guid}/members", AddMembersAsync).WithName("AddMembers").WithSummary("Add members to a group (owner or admin)").WithMetadata(memberListBodyLimit);
         api.MapDelete("/{id:guid}/members/{userId:guid}", RemoveMemberAsync).WithName("RemoveMember").WithSummary("Remove a member, or leave");
         api.MapPatch("/{id:guid}/members/{userId:guid}", ChangeRoleAsync).WithName("ChangeMemberRole").WithSummary("Make a member admin or member (owner)");
         api.MapGet("/{id:guid}/members", ListMembersAsync).WithName("ListMembers").WithSummary("The members, in joining order");
 
         return app;
     }
+
+    /// <summary>
+    /// A body naming as many users as a group may have: at 10,000 that is ~390 KB of ids, past the 64 KiB every other
+    /// request keeps. Room for 64 bytes an id (a quoted UUID and a comma take 39, the rest is for indented JSON) and
+    /// for the rest of the body.
+    /// </summary>
+    private static RequestSizeLimitAttribute MemberListBodyLimit(ConversationOptions options) =>
+        new(64 * 1024 + 64L * options.MaxGroupMembers);
 
     public static async Task<Results<Created<ConversationResponse>, Ok<ConversationResponse>, ProblemHttpResult>> OpenDirectAsync(
         OpenDirectRequest request, ClaimsPrincipal user, [AsParameters] ConversationServices services, CancellationToken cancellationToken)
