@@ -53,12 +53,12 @@ public sealed class SignalRConversationEvents(
     /// owning node to confirm; the next message then reaches them without a reconnect. A removed member's
     /// devices are told ConversationRemoved once out of the group, so nothing sent to the group after it reaches
     /// them (ConversationChanged goes to members alone). A removed member and those who stay may each have
-    /// watched the other's presence on the strength of this conversation alone.
+    /// watched the other's presence on the strength of this conversation alone. An added member's connections join
+    /// the group just before they are told ConversationChanged, found by the same lookup.
     /// </summary>
     public async Task MembershipChangedAsync(Guid conversationId, IReadOnlyCollection<Guid> added, IReadOnlyCollection<Guid> removed)
     {
         var group = ChatGroups.Conversation(conversationId);
-        await ForEachConnectionAsync(added, connectionId => hub.Groups.AddToGroupAsync(connectionId, group));
         await ForEachConnectionAsync(removed, async connectionId =>
         {
             await hub.Groups.RemoveFromGroupAsync(connectionId, group);
@@ -76,7 +76,7 @@ public sealed class SignalRConversationEvents(
             await VisibilityMayHaveEndedAsync(gone, members);
         }
 
-        await ConversationChangedAsync(conversationId, members);
+        await ConversationChangedAsync(conversationId, members, joining: added);
     }
 
     /// <summary>
@@ -89,10 +89,16 @@ public sealed class SignalRConversationEvents(
     /// <summary>
     /// Each of these users with a live connection gets the conversation as they see it (their read marker and unread
     /// count). Only they: each view costs an unread count, and most members of a large group are offline. In chunks,
-    /// each chunk's connections looked up side by side.
+    /// each chunk's connections looked up side by side; those of members joining the conversation join its group first,
+    /// side by side too, as a group may be created or joined by thousands at once.
     /// </summary>
-    public async Task ConversationChangedAsync(Guid conversationId, IReadOnlyCollection<Guid> userIds)
+    public Task ConversationChangedAsync(Guid conversationId, IReadOnlyCollection<Guid> userIds) =>
+        ConversationChangedAsync(conversationId, userIds, joining: []);
+
+    private async Task ConversationChangedAsync(Guid conversationId, IReadOnlyCollection<Guid> userIds, IReadOnlyCollection<Guid> joining)
     {
+        var group = ChatGroups.Conversation(conversationId);
+        var joiners = joining.ToHashSet();
         foreach (var chunk in userIds.Chunk(DeliveryChunkSize))
         {
             IReadOnlyDictionary<Guid, IReadOnlyList<string>> connectionsOf = new Dictionary<Guid, IReadOnlyList<string>>();
@@ -107,6 +113,8 @@ public sealed class SignalRConversationEvents(
                 continue;
             }
 
+            await DeliverAsync(() => Task.WhenAll(
+                connected.Where(joiners.Contains).SelectMany(userId => connectionsOf[userId]).Select(connectionId => hub.Groups.AddToGroupAsync(connectionId, group))));
             var views = await ConversationViews.LoadAsync(
                 db, db.ConversationMembers.Where(m => m.ConversationId == conversationId && connected.Contains(m.UserId)), CancellationToken.None);
             await DeliverAsync(() => Task.WhenAll(views.Select(v => hub.Clients.Clients(connectionsOf[v.UserId]).ConversationChanged(v.Conversation))));
@@ -126,7 +134,7 @@ public sealed class SignalRConversationEvents(
     /// <summary>
     /// Does this to every live connection of these users, on any node: in chunks, each delivered or dropped as a whole,
     /// the chunk's lookups in one pipelined burst and its changes side by side, since every group change from another
-    /// process waits for the owning node's confirmation and a group may be created or joined by hundreds at once.
+    /// process waits for the owning node's confirmation.
     /// </summary>
     private async Task ForEachConnectionAsync(IReadOnlyCollection<Guid> userIds, Func<string, Task> change)
     {
