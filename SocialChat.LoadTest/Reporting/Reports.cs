@@ -106,7 +106,8 @@ internal sealed record ChatReport(
 internal sealed record OperationReport(long Count, long Ok, double OkPerSecond, LatencySummary Latency, Dictionary<string, int> Errors);
 
 internal sealed record GroupReport(
-    string Change, int Members, int Online, int History, double Rate, double Seconds, OperationReport Changes, long Expected, long Heard, IReadOnlyList<RoleCpu> Cpu);
+    string Change, int Members, int Online, int History, double Rate, double Seconds, OperationReport Changes, long Expected, long Heard,
+    OperationReport Messages, long MessagesExpected, long MessagesHeard, IReadOnlyList<RoleCpu> Cpu);
 
 internal sealed record ApiReport(int Users, int Conversations, double Rate, double Seconds, OperationReport Reads, OperationReport Sends, IReadOnlyList<RoleCpu> Cpu);
 

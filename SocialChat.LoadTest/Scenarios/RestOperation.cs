@@ -3,12 +3,16 @@ using SocialChat.LoadTest.Reporting;
 
 namespace SocialChat.LoadTest.Scenarios;
 
-/// <summary>One kind of REST request of a scenario, timed: how many, how many succeeded, their latency, the failures by kind.</summary>
+/// <summary>
+/// One kind of REST request of a scenario, timed: how many, how many succeeded, their latency, the failures by kind.
+/// Says whether it succeeded, with the answer's body when asked (readBody) for a scenario that goes on from it.
+/// </summary>
 internal sealed class RestOperation
 {
     private readonly OperationTally _tally = new();
 
-    public async Task TimeAsync(Func<HttpRequestMessage> create, string accessToken, HttpClient http, CancellationToken cancellationToken)
+    public async Task<(bool Ok, string? Body)> TimeAsync(
+        Func<HttpRequestMessage> create, string accessToken, HttpClient http, CancellationToken cancellationToken, bool readBody = false)
     {
         var started = _tally.Begin();
         try
@@ -20,16 +24,17 @@ internal sealed class RestOperation
             if (response.IsSuccessStatusCode)
             {
                 _tally.Succeeded(started);
+                return (true, readBody ? await response.Content.ReadAsStringAsync(cancellationToken) : null);
             }
-            else
-            {
-                _tally.Failed($"HTTP {(int)response.StatusCode}");
-            }
+
+            _tally.Failed($"HTTP {(int)response.StatusCode}");
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             _tally.Failed(exception.GetType().Name);
         }
+
+        return (false, null);
     }
 
     public long Count => _tally.Count;

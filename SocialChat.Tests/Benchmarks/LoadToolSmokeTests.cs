@@ -180,7 +180,7 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
     [InlineData("rename", 4, 1)]
     [InlineData("members", 2, 2)]
     [InlineData("create", 2, 1)]
-    public async Task Group_changes_a_large_group_and_every_connected_member_hears_every_change(string change, int rate, int requestsPerChange)
+    public async Task Group_changes_a_large_group_and_every_connected_member_hears_every_change_and_the_next_message(string change, int rate, int requestsPerChange)
     {
         var (exitCode, report, output, _) = await RunAsync<GroupReport>("signalr", "group", "--change", change, "--group-size", "300", "--online", "20",
             "--history", "20", "--rate", rate.ToString(), "--warm-up", "0.5", "--duration", "1");
@@ -192,6 +192,11 @@ public sealed class LoadToolSmokeTests(SocialChatAppFixture fixture)
         // The warm-up's changes and the measured ones, each request heard by each of the 20 (a removed member hears its removal).
         Assert.Equal((long)(rate * 1.5) * requestsPerChange * 20, report.Expected);
         Assert.Equal(report.Expected, report.Heard);
+        // Then a message into the group, or into each group created: heard by the 20 only if they joined (again) live.
+        var groupsChanged = change == "create" ? (long)(rate * 1.5) : 1;
+        Assert.Equal(groupsChanged, report.Messages.Ok);
+        Assert.Equal(groupsChanged * 20, report.MessagesExpected);
+        Assert.Equal(report.MessagesExpected, report.MessagesHeard);
     }
 
     [Fact]
