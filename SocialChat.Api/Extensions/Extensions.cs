@@ -44,7 +44,7 @@ internal static class Extensions
         // bare 400 themselves.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<UnavailableDependencyExceptionHandler>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(options => options.AddOperationTransformer<ProblemResponses>());
         builder.Services.AddOptions<WebClientOptions>().BindConfiguration(WebClientOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using SocialChat.Data.Auth;
 using SocialChat.Tests.Hosting;
 
@@ -119,6 +120,32 @@ public sealed class RegistrationTests(SocialChatAppFixture fixture)
 
         await ProblemAssert.IsProblemAsync(await _anonymous.PostAsync("/api/v1/auth/register", malformed), HttpStatusCode.BadRequest);
         await ProblemAssert.IsProblemAsync(await _anonymous.PostAsync("/api/v1/auth/register", oversized), HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_gives_every_operation_its_problem_json_errors()
+    {
+        using var document = JsonDocument.Parse(await _anonymous.GetStringAsync("/openapi/v1.json"));
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+
+        foreach (var path in document.RootElement.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var responses = operation.Value.GetProperty("responses");
+                var where = $"{operation.Name} {path.Name}";
+                Assert.True(responses.TryGetProperty("default", out var error), $"{where} has no default (error) response");
+                Assert.Equal("#/components/schemas/ProblemDetails", error.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());
+                if (operation.Value.TryGetProperty("requestBody", out _))
+                {
+                    Assert.True(responses.TryGetProperty("400", out var invalid), $"{where} takes a body but has no 400");
+                    Assert.Equal("#/components/schemas/HttpValidationProblemDetails", invalid.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());
+                }
+            }
+        }
+
+        Assert.True(schemas.GetProperty("ProblemDetails").GetProperty("properties").TryGetProperty("detail", out _));
+        Assert.True(schemas.GetProperty("HttpValidationProblemDetails").GetProperty("properties").TryGetProperty("errors", out _));
     }
 
     [Fact]
