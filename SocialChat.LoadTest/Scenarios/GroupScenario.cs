@@ -71,6 +71,7 @@ internal static class GroupScenario
             var cpuAtStart = cpu.Sample();
             var stopwatch = await ChangeAsync($"group: {options.Rate:N0} changes/s ({options.Change})", options.Duration, measured);
             var cpuAtEnd = cpu.Sample();
+            var seconds = stopwatch.Elapsed.TotalSeconds;
             // One at a time and after the measured changes, so that they cost the changes nothing.
             foreach (var conversationId in changedGroups)
             {
@@ -144,7 +145,6 @@ internal static class GroupScenario
 
             // Every connected member hears every change that was answered, the warm-up's too: a removed member its removal.
             var expected = (long)requested * members.Count;
-            var seconds = stopwatch.Elapsed.TotalSeconds;
             var messagesSent = messages.Report(seconds);
             var messagesExpected = messagesSent.Ok * members.Count;
             var drainUntil = DateTime.UtcNow.AddSeconds(options.Drain);
