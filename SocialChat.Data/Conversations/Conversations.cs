@@ -89,11 +89,7 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
         db.Conversations.Add(conversation);
         db.ConversationMembers.Add(new ConversationMember { ConversationId = conversation.Id, UserId = ownerId, Role = MemberRole.Owner });
         await db.SaveChangesAsync(cancellationToken);
-        // One statement, as an addition's: thousands of members tracked by EF Core one entity each cost the Api more than the insert.
-        await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO conversation_members (conversation_id, user_id, role, joined_at, last_read_seq)
-            SELECT {conversation.Id}, member, 'Member', now(), 0 FROM unnest({memberIds.ToArray()}) AS member
-            """, cancellationToken);
+        await InsertMembersAsync(conversation.Id, [.. memberIds], readUpTo: 0, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
         await events.MembershipChangedAsync(conversation.Id, [ownerId, .. memberIds], []);
@@ -175,12 +171,7 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var conversation = await LockForMemberChangeAsync(conversationId, cancellationToken);
-        var added = await db.Database.SqlQuery<Guid>($"""
-            INSERT INTO conversation_members (conversation_id, user_id, role, joined_at, last_read_seq)
-            SELECT {conversationId}, candidate, 'Member', now(), {conversation.LastSeq} FROM unnest({userIds}) AS candidate
-            ON CONFLICT DO NOTHING
-            RETURNING user_id AS "Value"
-            """).ToListAsync(cancellationToken);
+        var added = await InsertMembersAsync(conversationId, userIds, readUpTo: conversation.LastSeq, cancellationToken);
         if (conversation.MemberCount + added.Count > options.Value.MaxGroupMembers)
         {
             await transaction.RollbackAsync(cancellationToken);
@@ -352,6 +343,18 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
     private async Task<ConversationResponse> ViewAsync(Guid conversationId, Guid userId, CancellationToken cancellationToken) =>
         await ConversationViews.LoadOneAsync(db, conversationId, userId, cancellationToken)
         ?? throw new InvalidOperationException($"Conversation {conversationId} vanished for its member {userId}.");
+
+    /// <summary>
+    /// Plain members, each with its read marker at <paramref name="readUpTo"/>, in one statement: thousands of members
+    /// tracked by EF Core one entity each cost the Api more than the insert. Returns those who were not members already.
+    /// </summary>
+    private Task<List<Guid>> InsertMembersAsync(Guid conversationId, Guid[] userIds, long readUpTo, CancellationToken cancellationToken) =>
+        db.Database.SqlQuery<Guid>($"""
+            INSERT INTO conversation_members (conversation_id, user_id, role, joined_at, last_read_seq)
+            SELECT {conversationId}, candidate, 'Member', now(), {readUpTo} FROM unnest({userIds}) AS candidate
+            ON CONFLICT DO NOTHING
+            RETURNING user_id AS "Value"
+            """).ToListAsync(cancellationToken);
 
     /// <summary>Names the first few unknown users only: a request may name thousands, and its error should not be as long.</summary>
     private async Task<DomainError?> UnknownUsersAsync(string field, IReadOnlyCollection<Guid> userIds, CancellationToken cancellationToken)
