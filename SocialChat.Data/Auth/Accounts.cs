@@ -13,6 +13,7 @@ public sealed class Accounts(
     SocialDbContext db,
     SessionStore sessions,
     AccessTokenIssuer accessTokens,
+    RefreshTokens refreshTokens,
     IPasswordHasher<User> passwordHasher,
     LoginThrottle loginThrottle,
     IOptions<JwtOptions> jwtOptions,
@@ -136,37 +137,41 @@ public sealed class Accounts(
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        var hash = RefreshTokenSecret.Hash(request.RefreshToken);
-        var presented = await db.RefreshTokens.AsNoTracking().SingleOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
-        if (presented is null)
+        var hash = RefreshTokens.Hash(request.RefreshToken);
+        var session = await db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.RefreshTokenHash == hash, cancellationToken);
+        if (session is null)
+        {
+            // Not a session's current token; one of its earlier tokens is a replay.
+            return refreshTokens.TryRead(request.RefreshToken, out var sessionId, out var refreshes)
+                && await db.Sessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken) is { } replayed
+                && IsLive(replayed, now) && refreshes < replayed.Refreshes
+                    ? await RevokeForReuseAsync(replayed, cancellationToken)
+                    : new DomainError.Unauthorized(InvalidRefreshToken);
+        }
+
+        if (!IsLive(session, now))
         {
             return new DomainError.Unauthorized(InvalidRefreshToken);
         }
 
-        var session = await db.Sessions.SingleOrDefaultAsync(s => s.Id == presented.SessionId, cancellationToken);
-        if (session is null || session.RevokedAt is not null || session.ExpiresAt <= now || presented.ExpiresAt <= now)
-        {
-            return new DomainError.Unauthorized(InvalidRefreshToken);
-        }
-
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var rotated = await db.RefreshTokens
-            .Where(t => t.TokenHash == hash && t.RotatedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RotatedAt, now), cancellationToken);
+        var refreshToken = refreshTokens.Issue(session.Id, session.Refreshes + 1);
+        var refreshTokenHash = RefreshTokens.Hash(refreshToken);
+        var expiresAt = now + jwtOptions.Value.RefreshTokenLifetime;
+        var rotated = await db.Sessions
+            .Where(s => s.Id == session.Id && s.RefreshTokenHash == hash && s.RevokedAt == null)
+            .ExecuteUpdateAsync(
+                s => s.SetProperty(x => x.RefreshTokenHash, refreshTokenHash)
+                    .SetProperty(x => x.Refreshes, x => x.Refreshes + 1)
+                    .SetProperty(x => x.LastSeenAt, now)
+                    .SetProperty(x => x.ExpiresAt, expiresAt),
+                cancellationToken);
         if (rotated == 0)
         {
-            await transaction.RollbackAsync(cancellationToken);
-            await sessions.RevokeAsync(db, session.Id, session.UserId, cancellationToken);
-            return new DomainError.Unauthorized("This refresh token was already used; the session has been signed out.");
+            return await RevokeForReuseAsync(session, cancellationToken);
         }
 
-        session.LastSeenAt = now;
-        session.ExpiresAt = now + jwtOptions.Value.RefreshTokenLifetime;
-        var refreshToken = IssueRefreshToken(session);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        await sessions.RememberAsync(session);
-
+        session.ExpiresAt = expiresAt;
+        await sessions.RememberAsync(session.Id, session.UserId, expiresAt);
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == session.UserId, cancellationToken);
         return Result(user, session, refreshToken);
     }
@@ -192,32 +197,30 @@ public sealed class Accounts(
     private async Task<AuthResult> StartSessionAsync(User user, string? deviceName, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
+        var sessionId = Guid.CreateVersion7();
+        var refreshToken = refreshTokens.Issue(sessionId, refreshes: 0);
         var session = new Session
         {
+            Id = sessionId,
             UserId = user.Id,
             DeviceName = string.IsNullOrEmpty(deviceName) ? null : deviceName,
             CreatedAt = now,
             LastSeenAt = now,
             ExpiresAt = now + jwtOptions.Value.RefreshTokenLifetime,
+            RefreshTokenHash = RefreshTokens.Hash(refreshToken),
         };
         db.Sessions.Add(session);
-        var refreshToken = IssueRefreshToken(session);
         await db.SaveChangesAsync(cancellationToken);
-        await sessions.RememberAsync(session);
+        await sessions.RememberAsync(session.Id, session.UserId, session.ExpiresAt);
         return Result(user, session, refreshToken);
     }
 
-    private string IssueRefreshToken(Session session)
+    private static bool IsLive(Session session, DateTime now) => session.RevokedAt is null && session.ExpiresAt > now;
+
+    private async Task<Result<AuthResult>> RevokeForReuseAsync(Session session, CancellationToken cancellationToken)
     {
-        var token = RefreshTokenSecret.Create();
-        db.RefreshTokens.Add(new RefreshToken
-        {
-            TokenHash = RefreshTokenSecret.Hash(token),
-            SessionId = session.Id,
-            CreatedAt = session.LastSeenAt,
-            ExpiresAt = session.ExpiresAt,
-        });
-        return token;
+        await sessions.RevokeAsync(db, session.Id, session.UserId, cancellationToken);
+        return new DomainError.Unauthorized("This refresh token was already used; the session has been signed out.");
     }
 
     private AuthResult Result(User user, Session session, string refreshToken)

@@ -17,4 +17,10 @@ public sealed class Session
     public DateTime ExpiresAt { get; set; }
 
     public DateTime? RevokedAt { get; set; }
+
+    /// <summary>SHA-256 of the session's current refresh token, the only one that refreshes it (<see cref="RefreshTokens"/>).</summary>
+    public required byte[] RefreshTokenHash { get; init; }
+
+    /// <summary>How many times the session was refreshed: its current refresh token carries this number, every earlier one less.</summary>
+    public int Refreshes { get; init; }
 }

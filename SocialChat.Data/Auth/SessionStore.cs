@@ -71,7 +71,7 @@ public sealed class SessionStore(
     }
 
     /// <summary>Caches a session that was just created or refreshed.</summary>
-    public Task RememberAsync(Session session) => CacheAsync(session.Id, new LiveSession(session.UserId, session.ExpiresAt));
+    public Task RememberAsync(Guid sessionId, Guid userId, DateTime expiresAt) => CacheAsync(sessionId, new LiveSession(userId, expiresAt));
 
     /// <summary>
     /// Revokes in PostgreSQL first (the durable fact), then marks it in Redis and announces it. Returns

@@ -16,7 +16,6 @@ public sealed class SocialDbContext(DbContextOptions<SocialDbContext> options) :
 
     public DbSet<Session> Sessions => Set<Session>();
 
-    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
 
     public DbSet<Conversation> Conversations => Set<Conversation>();
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -98,7 +99,7 @@ internal sealed class Seeder : IAsyncDisposable
         var sessions = Services.GetRequiredService<SessionStore>();
         foreach (var batch in seeded.Chunk(RedisBatch))
         {
-            await Task.WhenAll(batch.Select(u => sessions.RememberAsync(new Session { Id = u.SessionId, UserId = u.Id, ExpiresAt = now + jwt.RefreshTokenLifetime })));
+            await Task.WhenAll(batch.Select(u => sessions.RememberAsync(u.SessionId, u.Id, now + jwt.RefreshTokenLifetime)));
         }
 
         progress.Report($"{users:N0} live sessions in Redis ({stopwatch.Elapsed.TotalSeconds:F1} s)");
@@ -134,7 +135,7 @@ internal sealed class Seeder : IAsyncDisposable
     private static async Task CopySessionsAsync(NpgsqlConnection connection, SeedPlan plan, DateTime now, DateTime expiresAt, CancellationToken cancellationToken)
     {
         await using var writer = await connection.BeginBinaryImportAsync(
-            "COPY sessions (id, user_id, device_name, created_at, last_seen_at, expires_at) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            "COPY sessions (id, user_id, device_name, created_at, last_seen_at, expires_at, refresh_token_hash) FROM STDIN (FORMAT BINARY)", cancellationToken);
         foreach (var user in plan.Users)
         {
             await writer.StartRowAsync(cancellationToken);
@@ -144,6 +145,8 @@ internal sealed class Seeder : IAsyncDisposable
             await writer.WriteAsync(now, NpgsqlDbType.TimestampTz, cancellationToken);
             await writer.WriteAsync(now, NpgsqlDbType.TimestampTz, cancellationToken);
             await writer.WriteAsync(expiresAt, NpgsqlDbType.TimestampTz, cancellationToken);
+            // The seed's access tokens are signed directly (BENCHMARKS.md): no client holds a refresh token of these sessions.
+            await writer.WriteAsync(RandomNumberGenerator.GetBytes(32), NpgsqlDbType.Bytea, cancellationToken);
         }
 
         await writer.CompleteAsync(cancellationToken);

@@ -197,13 +197,13 @@ public sealed class SessionTests(SocialChatAppFixture fixture)
 
         // What a refresh, or a session check that loaded the session from PostgreSQL just before the revoke, writes just after it.
         await services.Services.GetRequiredService<SessionStore>()
-            .RememberAsync(new Session { Id = sessionId, UserId = user.Id, ExpiresAt = DateTime.UtcNow.AddDays(30) });
+            .RememberAsync(sessionId, user.Id, DateTime.UtcNow.AddDays(30));
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await user.Client.GetAsync("/api/v1/users/me")).StatusCode);
     }
 
     [Fact]
-    public async Task The_session_purge_removes_ended_sessions_and_expired_refresh_tokens_and_live_sessions_keep_working()
+    public async Task The_session_purge_removes_ended_sessions_and_live_sessions_keep_working()
     {
         var user = await TestUser.RegisterAsync(fixture);
         var laptop = await (await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = user.Password, deviceName = "laptop" })).ReadAsync<AuthResult>();
@@ -218,19 +218,58 @@ public sealed class SessionTests(SocialChatAppFixture fixture)
         await using var services = await ServicesAsync();
         await using var scope = services.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
-        // The rotated first refresh token, as it stands once its 30 days are over.
-        await db.RefreshTokens.Where(t => t.SessionId == sessionId && t.RotatedAt != null)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, DateTime.UtcNow.AddMinutes(-1)), TestContext.Current.CancellationToken);
 
         await new SessionRetention(db, TimeProvider.System, Options.Create(new SessionRetentionOptions { BatchSize = 100 }))
             .PurgeAsync(TestContext.Current.CancellationToken);
 
         Assert.False(await db.Sessions.AnyAsync(s => s.Id == laptopSessionId, TestContext.Current.CancellationToken));
-        Assert.False(await db.RefreshTokens.AnyAsync(t => t.SessionId == laptopSessionId, TestContext.Current.CancellationToken));
-        Assert.Equal(1, await db.RefreshTokens.CountAsync(t => t.SessionId == sessionId, TestContext.Current.CancellationToken));
+        Assert.True(await db.Sessions.AnyAsync(s => s.Id == sessionId, TestContext.Current.CancellationToken));
         using var rotatedClient = TestUser.Authorized(fixture, rotated.AccessToken);
         Assert.Equal(HttpStatusCode.OK, (await rotatedClient.GetAsync("/api/v1/users/me")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = laptop.RefreshToken })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = rotated.RefreshToken })).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_session_stores_only_its_current_refresh_token_and_still_knows_its_first_one_as_reuse()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        var tokens = new List<AuthResult> { user.Auth };
+        for (var refresh = 0; refresh < 5; refresh++)
+        {
+            tokens.Add(await (await _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens[^1].RefreshToken })).ReadAsync<AuthResult>());
+        }
+
+        await using var services = await ServicesAsync();
+        await using var scope = services.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
+        var session = await db.Sessions.AsNoTracking().SingleAsync(s => s.Id == SessionIdOf(user.AccessToken), TestContext.Current.CancellationToken);
+        Assert.Equal(RefreshTokens.Hash(tokens[^1].RefreshToken), session.RefreshTokenHash);
+        Assert.Equal(5, session.Refreshes);
+
+        var replay = await ProblemAssert.IsProblemAsync(
+            await _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens[0].RefreshToken }), HttpStatusCode.Unauthorized);
+
+        Assert.Contains("already used", replay.GetProperty("detail").GetString());
+        using var latestClient = TestUser.Authorized(fixture, tokens[^1].AccessToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await latestClient.GetAsync("/api/v1/users/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens[^1].RefreshToken })).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_earlier_refresh_token_made_up_for_a_session_signs_no_one_out()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        var rotated = await (await _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = user.Auth.RefreshToken })).ReadAsync<AuthResult>();
+        // The session's first token as someone who knows the format but not the key would make it up.
+        var madeUp = new RefreshTokens(Options.Create(new JwtOptions { SigningKey = "not the key the api signs with, 256 bits at least" }))
+            .Issue(SessionIdOf(user.AccessToken), refreshes: 0);
+
+        var refused = await ProblemAssert.IsProblemAsync(await _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = madeUp }), HttpStatusCode.Unauthorized);
+
+        Assert.DoesNotContain("already used", refused.GetProperty("detail").GetString());
+        using var rotatedClient = TestUser.Authorized(fixture, rotated.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, (await rotatedClient.GetAsync("/api/v1/users/me")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _anonymous.PostJsonAsync("/api/v1/auth/refresh", new { refreshToken = rotated.RefreshToken })).StatusCode);
     }
 

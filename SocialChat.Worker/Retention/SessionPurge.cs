@@ -17,7 +17,7 @@ internal sealed class SessionPurge(
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
-        var (sessions, refreshTokens) = await scope.ServiceProvider.GetRequiredService<SessionRetention>().PurgeAsync(stoppingToken);
-        logger.LogInformation("Purged {Sessions} ended sessions and {RefreshTokens} expired refresh tokens", sessions, refreshTokens);
+        var sessions = await scope.ServiceProvider.GetRequiredService<SessionRetention>().PurgeAsync(stoppingToken);
+        logger.LogInformation("Purged {Sessions} ended sessions", sessions);
     }
 }

@@ -11,6 +11,7 @@ internal sealed class SessionConfiguration : IEntityTypeConfiguration<Session>
     {
         builder.Property(s => s.DeviceName).HasMaxLength(100);
         builder.HasIndex(s => s.UserId);
+        builder.HasIndex(s => s.RefreshTokenHash).IsUnique();
         builder.HasOne<User>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -22,40 +22,6 @@ namespace SocialChat.Data.Infrastructure.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("SocialChat.Data.Auth.RefreshToken", b =>
-                {
-                    b.Property<byte[]>("TokenHash")
-                        .HasColumnType("bytea")
-                        .HasColumnName("token_hash");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<DateTime>("ExpiresAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("expires_at");
-
-                    b.Property<DateTime?>("RotatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("rotated_at");
-
-                    b.Property<Guid>("SessionId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("session_id");
-
-                    b.HasKey("TokenHash")
-                        .HasName("pk_refresh_tokens");
-
-                    b.HasIndex("ExpiresAt")
-                        .HasDatabaseName("ix_refresh_tokens_expires_at");
-
-                    b.HasIndex("SessionId")
-                        .HasDatabaseName("ix_refresh_tokens_session_id");
-
-                    b.ToTable("refresh_tokens", (string)null);
-                });
-
             modelBuilder.Entity("SocialChat.Data.Auth.Session", b =>
                 {
                     b.Property<Guid>("Id")
@@ -80,6 +46,15 @@ namespace SocialChat.Data.Infrastructure.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_seen_at");
 
+                    b.Property<byte[]>("RefreshTokenHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("refresh_token_hash");
+
+                    b.Property<int>("Refreshes")
+                        .HasColumnType("integer")
+                        .HasColumnName("refreshes");
+
                     b.Property<DateTime?>("RevokedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("revoked_at");
@@ -90,6 +65,10 @@ namespace SocialChat.Data.Infrastructure.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_sessions");
+
+                    b.HasIndex("RefreshTokenHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_sessions_refresh_token_hash");
 
                     b.HasIndex("UserId")
                         .HasDatabaseName("ix_sessions_user_id");
@@ -566,16 +545,6 @@ namespace SocialChat.Data.Infrastructure.Migrations
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Username"), new[] { "text_pattern_ops" });
 
                     b.ToTable("users", (string)null);
-                });
-
-            modelBuilder.Entity("SocialChat.Data.Auth.RefreshToken", b =>
-                {
-                    b.HasOne("SocialChat.Data.Auth.Session", null)
-                        .WithMany()
-                        .HasForeignKey("SessionId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_refresh_tokens_sessions_session_id");
                 });
 
             modelBuilder.Entity("SocialChat.Data.Auth.Session", b =>
