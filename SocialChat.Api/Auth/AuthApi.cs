@@ -10,12 +10,16 @@ public static class AuthApi
     {
         var api = app.MapGroup("/api/v1/auth").WithTags("Auth");
 
-        api.MapPost("/register", RegisterAsync).WithName("Register").WithSummary("Create an account and sign in");
-        api.MapPost("/login", LoginAsync).WithName("Login").WithSummary("Sign in with username or email");
-        api.MapPost("/refresh", RefreshAsync).WithName("Refresh").WithSummary("Exchange a refresh token for new tokens (rotation)");
+        api.MapPost("/register", RegisterAsync).WithName("Register").WithSummary("Create an account and sign in")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/login", LoginAsync).WithName("Login").WithSummary("Sign in with username or email")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        api.MapPost("/refresh", RefreshAsync).WithName("Refresh").WithSummary("Exchange a refresh token for new tokens (rotation)")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapPost("/logout", LogoutAsync).WithName("Logout").WithSummary("Sign this session out everywhere, at once").RequireAuthorization();
         api.MapGet("/sessions", ListSessionsAsync).WithName("ListSessions").WithSummary("My signed-in devices").RequireAuthorization();
-        api.MapDelete("/sessions/{id:guid}", RevokeSessionAsync).WithName("RevokeSession").WithSummary("Sign one device out").RequireAuthorization();
+        api.MapDelete("/sessions/{id:guid}", RevokeSessionAsync).WithName("RevokeSession").WithSummary("Sign one device out")
+            .ProducesProblem(StatusCodes.Status404NotFound).RequireAuthorization();
 
         return app;
     }

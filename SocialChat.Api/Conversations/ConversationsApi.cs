@@ -15,15 +15,22 @@ public static class ConversationsApi
         var api = app.MapGroup("/api/v1/conversations").WithTags("Conversations").RequireAuthorization();
         var memberListBodyLimit = MemberListBodyLimit(app.ServiceProvider.GetRequiredService<IOptions<ConversationOptions>>().Value);
 
-        api.MapPost("/direct", OpenDirectAsync).WithName("OpenDirectConversation").WithSummary("Open (or get) the direct conversation with a user");
+        api.MapPost("/direct", OpenDirectAsync).WithName("OpenDirectConversation").WithSummary("Open (or get) the direct conversation with a user")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/groups", CreateGroupAsync).WithName("CreateGroup").WithSummary("Create a group; the creator is its owner").WithMetadata(memberListBodyLimit);
         api.MapGet("/", ListAsync).WithName("ListConversations").WithSummary("My conversations, most recent activity first");
-        api.MapGet("/{id:guid}", GetAsync).WithName("GetConversation").WithSummary("One of my conversations");
-        api.MapPatch("/{id:guid}", RenameAsync).WithName("RenameGroup").WithSummary("Rename a group (owner or admin)");
-        api.MapPost("/{id:guid}/members", AddMembersAsync).WithName("AddMembers").WithSummary("Add members to a group (owner or admin)").WithMetadata(memberListBodyLimit);
-        api.MapDelete("/{id:guid}/members/{userId:guid}", RemoveMemberAsync).WithName("RemoveMember").WithSummary("Remove a member, or leave");
-        api.MapPatch("/{id:guid}/members/{userId:guid}", ChangeRoleAsync).WithName("ChangeMemberRole").WithSummary("Make a member admin or member (owner)");
-        api.MapGet("/{id:guid}/members", ListMembersAsync).WithName("ListMembers").WithSummary("The members, in joining order");
+        api.MapGet("/{id:guid}", GetAsync).WithName("GetConversation").WithSummary("One of my conversations")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPatch("/{id:guid}", RenameAsync).WithName("RenameGroup").WithSummary("Rename a group (owner or admin)")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/{id:guid}/members", AddMembersAsync).WithName("AddMembers").WithSummary("Add members to a group (owner or admin)")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).WithMetadata(memberListBodyLimit);
+        api.MapDelete("/{id:guid}/members/{userId:guid}", RemoveMemberAsync).WithName("RemoveMember").WithSummary("Remove a member, or leave")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPatch("/{id:guid}/members/{userId:guid}", ChangeRoleAsync).WithName("ChangeMemberRole").WithSummary("Make a member admin or member (owner)")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id:guid}/members", ListMembersAsync).WithName("ListMembers").WithSummary("The members, in joining order")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         return app;
     }

@@ -13,11 +13,16 @@ public static class MessagesApi
     {
         var api = app.MapGroup("/api/v1/conversations/{id:guid}").WithTags("Messages").RequireAuthorization();
 
-        api.MapGet("/messages", HistoryAsync).WithName("GetMessages").WithSummary("History: ?before=SEQ newest first (the default), ?after=SEQ oldest first (catch-up); ?cursor=nextCursor continues either");
-        api.MapPost("/messages", SendAsync).WithName("SendMessage").WithSummary("Send a message; the same clientMessageId again returns the same message");
-        api.MapPatch("/messages/{seq:long}", EditAsync).WithName("EditMessage").WithSummary("Edit your message");
-        api.MapDelete("/messages/{seq:long}", DeleteAsync).WithName("DeleteMessage").WithSummary("Delete a message, leaving a tombstone");
-        api.MapPost("/read", MarkReadAsync).WithName("MarkRead").WithSummary("Move my read marker forward");
+        api.MapGet("/messages", HistoryAsync).WithName("GetMessages").WithSummary("History: ?before=SEQ newest first (the default), ?after=SEQ oldest first (catch-up); ?cursor=nextCursor continues either")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/messages", SendAsync).WithName("SendMessage").WithSummary("Send a message; the same clientMessageId again returns the same message")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPatch("/messages/{seq:long}", EditAsync).WithName("EditMessage").WithSummary("Edit your message")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapDelete("/messages/{seq:long}", DeleteAsync).WithName("DeleteMessage").WithSummary("Delete a message, leaving a tombstone")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/read", MarkReadAsync).WithName("MarkRead").WithSummary("Move my read marker forward")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         return app;
     }

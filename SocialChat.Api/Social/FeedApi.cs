@@ -16,7 +16,8 @@ public static class FeedApi
 
         api.MapGet("/feed", ReadFeedAsync).WithName("ReadHomeFeed").WithSummary("Posts of the people I follow and my own, newest first").WithTags("Feed");
         api.MapGet("/notifications", ListNotificationsAsync).WithName("ListNotifications").WithSummary("My notifications, newest first").WithTags("Notifications");
-        api.MapPost("/notifications/read", MarkNotificationsReadAsync).WithName("MarkNotificationsRead").WithSummary("Mark a notification and every older one read").WithTags("Notifications");
+        api.MapPost("/notifications/read", MarkNotificationsReadAsync).WithName("MarkNotificationsRead").WithSummary("Mark a notification and every older one read")
+            .ProducesProblem(StatusCodes.Status404NotFound).WithTags("Notifications");
 
         return app;
     }

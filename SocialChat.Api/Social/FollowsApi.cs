@@ -14,10 +14,14 @@ public static class FollowsApi
     {
         var api = app.MapGroup("/api/v1/users/{id:guid}").WithTags("Follows").RequireAuthorization();
 
-        api.MapPost("/follow", FollowAsync).WithName("FollowUser").WithSummary("Follow a user (idempotent)");
-        api.MapDelete("/follow", UnfollowAsync).WithName("UnfollowUser").WithSummary("Stop following a user (idempotent)");
-        api.MapGet("/followers", ListFollowersAsync).WithName("ListFollowers").WithSummary("Who follows the user, newest first");
-        api.MapGet("/following", ListFollowingAsync).WithName("ListFollowing").WithSummary("Whom the user follows, newest first");
+        api.MapPost("/follow", FollowAsync).WithName("FollowUser").WithSummary("Follow a user (idempotent)")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/follow", UnfollowAsync).WithName("UnfollowUser").WithSummary("Stop following a user (idempotent)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/followers", ListFollowersAsync).WithName("ListFollowers").WithSummary("Who follows the user, newest first")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/following", ListFollowingAsync).WithName("ListFollowing").WithSummary("Whom the user follows, newest first")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         return app;
     }

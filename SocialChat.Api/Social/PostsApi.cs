@@ -14,13 +14,20 @@ public static class PostsApi
         var api = app.MapGroup("/api/v1").WithTags("Posts").RequireAuthorization();
 
         api.MapPost("/posts", CreatePostAsync).WithName("CreatePost").WithSummary("Write a post");
-        api.MapGet("/posts/{id:guid}", GetPostAsync).WithName("GetPost").WithSummary("Read a post");
-        api.MapDelete("/posts/{id:guid}", DeletePostAsync).WithName("DeletePost").WithSummary("Delete your post; it leaves every feed");
-        api.MapGet("/users/{id:guid}/posts", ListUserPostsAsync).WithName("ListUserPosts").WithSummary("A user's posts, newest first");
-        api.MapPost("/posts/{id:guid}/like", LikePostAsync).WithName("LikePost").WithSummary("Like a post (idempotent)");
-        api.MapDelete("/posts/{id:guid}/like", UnlikePostAsync).WithName("UnlikePost").WithSummary("Take a like back (idempotent)");
-        api.MapPost("/posts/{id:guid}/comments", CommentAsync).WithName("CommentOnPost").WithSummary("Comment on a post");
-        api.MapGet("/posts/{id:guid}/comments", ListCommentsAsync).WithName("ListComments").WithSummary("A post's comments, oldest first");
+        api.MapGet("/posts/{id:guid}", GetPostAsync).WithName("GetPost").WithSummary("Read a post")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/posts/{id:guid}", DeletePostAsync).WithName("DeletePost").WithSummary("Delete your post; it leaves every feed")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/users/{id:guid}/posts", ListUserPostsAsync).WithName("ListUserPosts").WithSummary("A user's posts, newest first")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/posts/{id:guid}/like", LikePostAsync).WithName("LikePost").WithSummary("Like a post (idempotent)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/posts/{id:guid}/like", UnlikePostAsync).WithName("UnlikePost").WithSummary("Take a like back (idempotent)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/posts/{id:guid}/comments", CommentAsync).WithName("CommentOnPost").WithSummary("Comment on a post")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/posts/{id:guid}/comments", ListCommentsAsync).WithName("ListComments").WithSummary("A post's comments, oldest first")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         return app;
     }

@@ -17,10 +17,13 @@ public static class UsersApi
 
         api.MapGet("/me", GetMeAsync).WithName("GetMe").WithSummary("My profile");
         api.MapPatch("/me", UpdateMeAsync).WithName("UpdateMe").WithSummary("Change my display name, bio or avatar");
-        api.MapGet("/{id:guid}", GetUserAsync).WithName("GetUser").WithSummary("A user's profile");
+        api.MapGet("/{id:guid}", GetUserAsync).WithName("GetUser").WithSummary("A user's profile")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/", SearchUsersAsync).WithName("SearchUsers").WithSummary("Prefix search on username and display name");
-        api.MapPost("/{id:guid}/block", BlockAsync).WithName("BlockUser").WithSummary("Block a user (idempotent)");
-        api.MapDelete("/{id:guid}/block", UnblockAsync).WithName("UnblockUser").WithSummary("Unblock a user (idempotent)");
+        api.MapPost("/{id:guid}/block", BlockAsync).WithName("BlockUser").WithSummary("Block a user (idempotent)")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/{id:guid}/block", UnblockAsync).WithName("UnblockUser").WithSummary("Unblock a user (idempotent)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         return app;
     }

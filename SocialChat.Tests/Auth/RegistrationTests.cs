@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using SocialChat.Data.Auth;
 using SocialChat.Tests.Hosting;
@@ -122,28 +123,74 @@ public sealed class RegistrationTests(SocialChatAppFixture fixture)
         await ProblemAssert.IsProblemAsync(await _anonymous.PostAsync("/api/v1/auth/register", oversized), HttpStatusCode.RequestEntityTooLarge);
     }
 
+    /// <summary>
+    /// The errors each operation's own rules answer, by operation id; every other error status follows from the
+    /// operation's shape (API.md, "Conventions"): 400 with a body or a query, 401 unless anonymous, 413 with a body, and
+    /// 429, 503 and 504 for all.
+    /// </summary>
+    private static readonly Dictionary<string, int[]> DomainErrors = new()
+    {
+        ["Register"] = [409], ["Login"] = [401], ["Refresh"] = [401], ["RevokeSession"] = [404],
+        ["GetUser"] = [404], ["BlockUser"] = [400, 404], ["UnblockUser"] = [404],
+        ["OpenDirectConversation"] = [403, 404], ["GetConversation"] = [404], ["RenameGroup"] = [403, 404], ["AddMembers"] = [403, 404],
+        ["RemoveMember"] = [400, 403, 404], ["ChangeMemberRole"] = [403, 404], ["ListMembers"] = [404],
+        ["GetMessages"] = [404], ["SendMessage"] = [403, 404], ["EditMessage"] = [403, 404, 409], ["DeleteMessage"] = [403, 404], ["MarkRead"] = [404],
+        ["FollowUser"] = [400, 403, 404], ["UnfollowUser"] = [404], ["ListFollowers"] = [404], ["ListFollowing"] = [404],
+        ["GetPost"] = [404], ["DeletePost"] = [403, 404], ["ListUserPosts"] = [404], ["LikePost"] = [404], ["UnlikePost"] = [404],
+        ["CommentOnPost"] = [404], ["ListComments"] = [404], ["MarkNotificationsRead"] = [404],
+    };
+
+    private static readonly string[] AnonymousOperations = ["Register", "Login", "Refresh"];
+
     [Fact]
-    public async Task The_openapi_document_gives_every_operation_its_problem_json_errors()
+    public async Task The_openapi_document_lists_each_operations_errors_as_problem_json()
     {
         using var document = JsonDocument.Parse(await _anonymous.GetStringAsync("/openapi/v1.json"));
         var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        var described = new List<string>();
 
         foreach (var path in document.RootElement.GetProperty("paths").EnumerateObject())
         {
             foreach (var operation in path.Value.EnumerateObject())
             {
-                var responses = operation.Value.GetProperty("responses");
-                var where = $"{operation.Name} {path.Name}";
-                Assert.True(responses.TryGetProperty("default", out var error), $"{where} has no default (error) response");
-                Assert.Equal("#/components/schemas/ProblemDetails", error.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());
-                if (operation.Value.TryGetProperty("requestBody", out _))
+                var id = operation.Value.GetProperty("operationId").GetString()!;
+                described.Add(id);
+                var takesBody = operation.Value.TryGetProperty("requestBody", out _);
+                var takesQuery = operation.Value.TryGetProperty("parameters", out var parameters) && parameters.EnumerateArray().Any(p => p.GetProperty("in").GetString() == "query");
+                var expected = DomainErrors.GetValueOrDefault(id, []).ToHashSet();
+                expected.UnionWith([429, 503, 504]);
+                if (takesBody || takesQuery)
                 {
-                    Assert.True(responses.TryGetProperty("400", out var invalid), $"{where} takes a body but has no 400");
-                    Assert.Equal("#/components/schemas/HttpValidationProblemDetails", invalid.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());
+                    expected.Add(400);
                 }
+
+                if (!AnonymousOperations.Contains(id))
+                {
+                    expected.Add(401);
+                }
+
+                if (takesBody)
+                {
+                    expected.Add(413);
+                }
+
+                var responses = operation.Value.GetProperty("responses");
+                var errors = responses.EnumerateObject().Where(r => r.Name != "default" && int.Parse(r.Name, CultureInfo.InvariantCulture) >= 400).ToList();
+                Assert.True(expected.Order().SequenceEqual(errors.Select(e => int.Parse(e.Name, CultureInfo.InvariantCulture)).Order()),
+                    $"{id}: documents {string.Join(", ", errors.Select(e => e.Name))}, expected {string.Join(", ", expected.Order())}");
+                foreach (var error in errors.Append(responses.EnumerateObject().Single(r => r.Name == "default")))
+                {
+                    var schema = error.Name == "400" ? "HttpValidationProblemDetails" : "ProblemDetails";
+                    Assert.Equal($"#/components/schemas/{schema}", error.Value.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());
+                    Assert.False(string.IsNullOrWhiteSpace(error.Value.GetProperty("description").GetString()));
+                }
+
+                Assert.True(responses.GetProperty("429").GetProperty("headers").TryGetProperty("Retry-After", out _), $"{id}: its 429 does not name Retry-After");
+                Assert.True(responses.GetProperty("503").GetProperty("headers").TryGetProperty("Retry-After", out _), $"{id}: its 503 does not name Retry-After");
             }
         }
 
+        Assert.Empty(DomainErrors.Keys.Except(described));
         Assert.True(schemas.GetProperty("ProblemDetails").GetProperty("properties").TryGetProperty("detail", out _));
         Assert.True(schemas.GetProperty("HttpValidationProblemDetails").GetProperty("properties").TryGetProperty("errors", out _));
     }
