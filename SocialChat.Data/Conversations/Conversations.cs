@@ -142,7 +142,8 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
 
         await db.Conversations.Where(c => c.Id == conversationId).ExecuteUpdateAsync(s => s.SetProperty(c => c.Title, title.Value), cancellationToken);
         await events.ConversationChangedAsync(conversationId, await MemberIdsAsync(conversationId, cancellationToken));
-        return await ViewAsync(conversationId, userId, cancellationToken);
+        // Removed meanwhile (by the owner, or by leaving on another device), the caller may no longer see the group.
+        return await ConversationViews.LoadOneAsync(db, conversationId, userId, cancellationToken) is { } view ? view : NotFound;
     }
 
     public async Task<Result<bool>> AddMembersAsync(Guid userId, Guid conversationId, AddMembersRequest request, CancellationToken cancellationToken)
@@ -170,7 +171,11 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var conversation = await LockForMemberChangeAsync(conversationId, cancellationToken);
+        if (await LockForMemberChangeAsync(conversationId, cancellationToken) is not { } conversation)
+        {
+            return NotFound;
+        }
+
         var added = await InsertMembersAsync(conversationId, userIds, readUpTo: conversation.LastSeq, cancellationToken);
         if (conversation.MemberCount + added.Count > options.Value.MaxGroupMembers)
         {
@@ -220,7 +225,11 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await LockForMemberChangeAsync(conversationId, cancellationToken);
+        if (await LockForMemberChangeAsync(conversationId, cancellationToken) is null)
+        {
+            return NotFound;
+        }
+
         // Counted by what the delete removed: of two concurrent removals of one member, only one takes a member off.
         var removed = await db.ConversationMembers.Where(m => m.ConversationId == conversationId && m.UserId == memberId).ExecuteDeleteAsync(cancellationToken);
         if (removed == 0)
@@ -329,10 +338,11 @@ public sealed class Conversations(SocialDbContext db, IConversationEvents events
     /// Every change of a group's members takes its conversation row first, for the rest of the transaction: concurrent
     /// additions cannot together pass the member limit, and an addition cannot deadlock with a removal of the same
     /// user (each waiting for the other's member row or count update), nor a removal with its member's send (which
-    /// takes the conversation row, then moves its sender's read marker).
+    /// takes the conversation row, then moves its sender's read marker). Null when the group went while the caller
+    /// waited for it: its last member left.
     /// </summary>
-    private Task<Conversation> LockForMemberChangeAsync(Guid conversationId, CancellationToken cancellationToken) =>
-        db.Conversations.FromSql($"SELECT * FROM conversations WHERE id = {conversationId} FOR UPDATE").SingleAsync(cancellationToken);
+    private Task<Conversation?> LockForMemberChangeAsync(Guid conversationId, CancellationToken cancellationToken) =>
+        db.Conversations.FromSql($"SELECT * FROM conversations WHERE id = {conversationId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
 
     private async Task<ConversationResponse?> FindDirectAsync(string directKey, Guid userId, CancellationToken cancellationToken)
     {

@@ -60,6 +60,35 @@ public sealed class ConversationRaceTests(SocialChatAppFixture fixture)
         Assert.Superset(users[5..].Select(u => u.Id).Append(owner.Id).ToHashSet(), members.Items.Select(m => m.User.Id).ToHashSet());
     }
 
+    [Fact]
+    public async Task A_groups_last_member_leaving_while_their_other_taps_wait_answers_them_404_not_500()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var friend = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner, []);
+        // The test holds the group's row, so each call waits at it, past its membership check, until the test lets go.
+        await using var connection = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var stall = await connection.BeginTransactionAsync(TestContext.Current.CancellationToken);
+        await using (var holdRow = new NpgsqlCommand("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", connection, stall) { Parameters = { new() { Value = group.Id } } })
+        {
+            await holdRow.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        var leave = owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{owner.Id}");
+        await Eventually.HoldsAsync(() => WaitingOnAsync(connection, stall), waiting => waiting == 1);
+        var leaveAgain = owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{owner.Id}");
+        var add = owner.Client.PostJsonAsync($"/api/v1/conversations/{group.Id}/members", new { userIds = new[] { friend.Id } });
+        await Eventually.HoldsAsync(() => WaitingOnAsync(connection, stall), waiting => waiting == 3);
+        await stall.RollbackAsync(TestContext.Current.CancellationToken);
+
+        // The first in line leaves, and with its last member the group goes; the others then find no group.
+        Assert.Equal(HttpStatusCode.NoContent, (await leave).StatusCode);
+        await ProblemAssert.IsProblemAsync(await leaveAgain, HttpStatusCode.NotFound);
+        await ProblemAssert.IsProblemAsync(await add, HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.NotFound, (await friend.Client.GetAsync($"/api/v1/conversations/{group.Id}")).StatusCode);
+    }
+
     /// <summary>The blocker's conversations as they list them the moment the block has answered.</summary>
     private static async Task<List<Guid>> BlockThenListAsync(TestUser blocker, TestUser blocked)
     {
@@ -72,6 +101,18 @@ public sealed class ConversationRaceTests(SocialChatAppFixture fixture)
         await using var query = new NpgsqlCommand(
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'transactionid' AND transactionid = pg_current_xact_id()::xid AND NOT granted)", connection, transaction);
         return (bool)(await query.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>How many sessions wait for a lock the transaction holds, directly or behind another waiter (a row's queue).</summary>
+    private static async Task<long> WaitingOnAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        await using var query = new NpgsqlCommand(
+            """
+            SELECT count(*) FROM pg_stat_activity a
+            WHERE pg_backend_pid() = ANY (pg_blocking_pids(a.pid))
+               OR EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(a.pid)) b WHERE pg_backend_pid() = ANY (pg_blocking_pids(b)))
+            """, connection, transaction);
+        return (long)(await query.ExecuteScalarAsync())!;
     }
 
     private static async Task<List<Guid>> ConversationIdsAsync(TestUser user) =>
