@@ -21,11 +21,11 @@ public static class PostsApi
         api.MapGet("/users/{id:guid}/posts", ListUserPostsAsync).WithName("ListUserPosts").WithSummary("A user's posts, newest first")
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/posts/{id:guid}/like", LikePostAsync).WithName("LikePost").WithSummary("Like a post (idempotent)")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapDelete("/posts/{id:guid}/like", UnlikePostAsync).WithName("UnlikePost").WithSummary("Take a like back (idempotent)")
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/posts/{id:guid}/comments", CommentAsync).WithName("CommentOnPost").WithSummary("Comment on a post")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/posts/{id:guid}/comments", ListCommentsAsync).WithName("ListComments").WithSummary("A post's comments, oldest first")
             .ProducesProblem(StatusCodes.Status404NotFound);
 

@@ -7,7 +7,8 @@ namespace SocialChat.Data.Notifications;
 
 /// <summary>
 /// Writes notifications in the caller's unit of work and pushes them once that work is committed: a push
-/// never announces something that could still roll back. Nobody is notified of their own actions.
+/// never announces something that could still roll back. Nobody is notified of their own actions, nor of those of
+/// someone a block separates them from (mentions are left out here; likes, comments and follows are refused).
 /// </summary>
 public sealed partial class Notifier(SocialDbContext db, INotificationPublisher publisher)
 {
@@ -33,7 +34,7 @@ public sealed partial class Notifier(SocialDbContext db, INotificationPublisher 
         _pending.Add(notification);
     }
 
-    /// <summary>A mention notification for every existing user named as @username in the text.</summary>
+    /// <summary>A mention notification for every existing user named as @username in the text, but those a block separates from the actor.</summary>
     public async Task AddMentionsAsync(string text, Guid actorId, Guid postId, Guid? commentId, CancellationToken cancellationToken)
     {
         var usernames = MentionPattern().Matches(text).Select(m => m.Groups[1].Value.ToLowerInvariant()).Distinct().Take(MaxMentions).ToList();
@@ -42,7 +43,11 @@ public sealed partial class Notifier(SocialDbContext db, INotificationPublisher 
             return;
         }
 
-        var mentioned = await db.Users.Where(u => usernames.Contains(u.Username)).Select(u => u.Id).ToListAsync(cancellationToken);
+        var mentioned = await db.Users
+            .Where(u => usernames.Contains(u.Username))
+            .Where(u => !db.Blocks.Any(b => (b.BlockerId == u.Id && b.BlockedId == actorId) || (b.BlockerId == actorId && b.BlockedId == u.Id)))
+            .Select(u => u.Id)
+            .ToListAsync(cancellationToken);
         foreach (var userId in mentioned)
         {
             Add(NotificationKind.Mention, userId, actorId, postId, commentId);

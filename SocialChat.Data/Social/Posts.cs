@@ -12,6 +12,10 @@ public static class Posts
     public const int MaxBodyLength = 2000;
     public const int MaxCommentLength = 1000;
 
+    // A block ends every interaction between the two, as it ends their follows and direct messages: a blocked user's
+    // likes and comments would otherwise still reach the blocker as notifications. What was there before the block stays.
+    private static readonly DomainError BlockedFromPost = new DomainError.Forbidden("A block stands between you and this post's author: you cannot like or comment on it.");
+
     /// <summary>
     /// The post and its fan-out job commit together; the Worker delivers it to followers' timelines. A popular
     /// author's post gets no job: it is merged into feeds at read time instead, and that choice, made here once,
@@ -109,6 +113,11 @@ public static class Posts
             return new DomainError.NotFound("Post not found.");
         }
 
+        if (await db.EitherBlocksAsync(userId, authorId.Value, cancellationToken))
+        {
+            return BlockedFromPost;
+        }
+
         try
         {
             await IdempotentRelation.InsertAsync(
@@ -164,6 +173,11 @@ public static class Posts
         if (authorId is null)
         {
             return new DomainError.NotFound("Post not found.");
+        }
+
+        if (await db.EitherBlocksAsync(userId, authorId.Value, cancellationToken))
+        {
+            return BlockedFromPost;
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

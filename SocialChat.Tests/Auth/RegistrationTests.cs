@@ -136,8 +136,8 @@ public sealed class RegistrationTests(SocialChatAppFixture fixture)
         ["RemoveMember"] = [400, 403, 404], ["ChangeMemberRole"] = [403, 404], ["ListMembers"] = [404],
         ["GetMessages"] = [404], ["SendMessage"] = [403, 404], ["EditMessage"] = [403, 404, 409], ["DeleteMessage"] = [403, 404], ["MarkRead"] = [404],
         ["FollowUser"] = [400, 403, 404], ["UnfollowUser"] = [404], ["ListFollowers"] = [404], ["ListFollowing"] = [404],
-        ["GetPost"] = [404], ["DeletePost"] = [403, 404], ["ListUserPosts"] = [404], ["LikePost"] = [404], ["UnlikePost"] = [404],
-        ["CommentOnPost"] = [404], ["ListComments"] = [404], ["MarkNotificationsRead"] = [404],
+        ["GetPost"] = [404], ["DeletePost"] = [403, 404], ["ListUserPosts"] = [404], ["LikePost"] = [403, 404], ["UnlikePost"] = [404],
+        ["CommentOnPost"] = [403, 404], ["ListComments"] = [404], ["MarkNotificationsRead"] = [404],
     };
 
     private static readonly string[] AnonymousOperations = ["Register", "Login", "Refresh"];

@@ -118,4 +118,36 @@ public sealed class PostsAndNotificationsTests(SocialChatAppFixture fixture)
         Assert.Equal([NotificationKind.Mention, NotificationKind.Comment, NotificationKind.Like, NotificationKind.Follow], listed.Select(n => n.Kind));
         Assert.All(listed.Take(3), n => Assert.Equal(kept.Id, n.PostId));
     }
+
+    [Fact]
+    public async Task A_block_refuses_likes_and_comments_either_way_and_mentions_across_it_notify_nobody()
+    {
+        var blocker = await TestUser.RegisterAsync(fixture);
+        var blocked = await TestUser.RegisterAsync(fixture);
+        var blockersPost = await SocialSteps.PostAsync(blocker, "mine");
+        var blockedsPost = await SocialSteps.PostAsync(blocked, "theirs");
+        Assert.Equal(HttpStatusCode.NoContent, (await blocked.Client.PostAsync($"/api/v1/posts/{blockersPost.Id}/like", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await blocker.Client.PostAsync($"/api/v1/users/{blocked.Id}/block", null)).StatusCode);
+
+        var refused = new[]
+        {
+            await blocked.Client.PostAsync($"/api/v1/posts/{blockersPost.Id}/like", null),
+            await blocked.Client.PostJsonAsync($"/api/v1/posts/{blockersPost.Id}/comments", new { body = "let me in" }),
+            await blocker.Client.PostAsync($"/api/v1/posts/{blockedsPost.Id}/like", null),
+            await blocker.Client.PostJsonAsync($"/api/v1/posts/{blockedsPost.Id}/comments", new { body = "and stay out" }),
+        };
+        var mentionPost = await SocialSteps.PostAsync(blocked, $"hey @{blocker.User.Username}");
+
+        await ProblemAssert.AnsweredAsync(refused, HttpStatusCode.Forbidden);
+        var post = await (await blocker.Client.GetAsync($"/api/v1/posts/{blockersPost.Id}")).ReadAsync<PostResponse>();
+        Assert.Equal((1, 0), (post.LikeCount, post.CommentCount));
+        Assert.Equal(0, (await (await blocked.Client.GetAsync($"/api/v1/posts/{blockedsPost.Id}")).ReadAsync<PostResponse>()).CommentCount);
+        Assert.Equal($"hey @{blocker.User.Username}", mentionPost.Body);
+        // The like from before the block stays, with its notification; nothing after it reached the blocker.
+        Assert.Equal([NotificationKind.Like], (await SocialSteps.NotificationsAsync(blocker)).Select(n => n.Kind));
+        Assert.Empty(await SocialSteps.NotificationsAsync(blocked));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await blocker.Client.DeleteAsync($"/api/v1/users/{blocked.Id}/block")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await blocked.Client.PostJsonAsync($"/api/v1/posts/{blockersPost.Id}/comments", new { body = "thanks" })).StatusCode);
+    }
 }
