@@ -16,7 +16,7 @@ public sealed class LoadToolFailoverTests
         await using var app = await SocialChatAppFixture.StartAppAsync();
         var failedNode = app.GetProcessId("realtime-0");
 
-        var (exitCode, report, output) = await LoadToolSmokeTests.RunToolAsync<ConnectReport>(app, () => app.FailuresLogged(["realtime-0", "realtime-1"]), "connect",
+        var (exitCode, report, output) = await LoadToolSmokeTests.RunToolAsync<ConnectReport>(app, () => app.FailuresLogged(["realtime-0", "realtime-1"]) + "\n" + app.PresenceLogged(["worker", "realtime-0", "realtime-1"]), "connect",
             ["--users", "200", "--per-worker", "100", "--hold", "1", "--idle-client", "true", "--node-failure", how]);
 
         Assert.True(exitCode == 0, output);
@@ -49,7 +49,7 @@ public sealed class LoadToolFailoverTests
     {
         await using var app = await SocialChatAppFixture.StartAppAsync();
 
-        var (exitCode, report, output) = await LoadToolSmokeTests.RunToolAsync<ChatReport>(app, () => app.FailuresLogged(["realtime-0", "realtime-1"]), "chat",
+        var (exitCode, report, output) = await LoadToolSmokeTests.RunToolAsync<ChatReport>(app, () => app.FailuresLogged(["realtime-0", "realtime-1"]) + "\n" + app.PresenceLogged(["worker", "realtime-0", "realtime-1"]), "chat",
             ["--users", "200", "--per-worker", "100", "--groups", "10", "--group-size", "10", "--directs", "20", "--warm-up", "0",
              "--rate", "200", "--duration", "6", "--node-failure", "kill"]);
 
