@@ -43,9 +43,9 @@ public sealed partial class Notifier(SocialDbContext db, INotificationPublisher 
             return;
         }
 
+        var separated = db.SeparatedFrom(actorId);
         var mentioned = await db.Users
-            .Where(u => usernames.Contains(u.Username))
-            .Where(u => !db.Blocks.Any(b => (b.BlockerId == u.Id && b.BlockedId == actorId) || (b.BlockerId == actorId && b.BlockedId == u.Id)))
+            .Where(u => usernames.Contains(u.Username) && !separated.Contains(u.Id))
             .Select(u => u.Id)
             .ToListAsync(cancellationToken);
         foreach (var userId in mentioned)
