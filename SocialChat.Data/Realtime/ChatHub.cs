@@ -53,9 +53,12 @@ public sealed class ChatHub(
         {
             await presence.ConnectedAsync(connections.NodeId, Context.ConnectionId, userId);
         }
-        catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, Context.ConnectionAborted))
+        catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, CancellationToken.None))
         {
-            // Redis went away this moment; the connection is good, and the next heartbeat records it.
+            // Redis went away this moment; the connection is good, and the next heartbeat records it. Whatever the
+            // client did meanwhile: the write takes no token, so a cancellation is the Redis client's, and a connect
+            // that threw past the registry's add would never be disconnected (SignalR skips OnDisconnectedAsync then),
+            // leaving a closed connection that every reconcile puts back online.
             presence.RequestReconcile();
         }
     }

@@ -217,10 +217,16 @@ public sealed class PresenceTracker(
         var missing = liveConnections.Where(l => !stored.ContainsKey(l.Key)).ToList();
         await RemoveConnectionsAsync(nodeId, gone);
 
-        // Checked again one by one: a connection that closed since the snapshot must not be put back.
+        // Checked again one by one: a connection that closed since the snapshot must not be put back. And once more
+        // after its add: one that closed between the check and the add ran its own removal before the add, and would
+        // otherwise keep its user online until the node's next reconcile, however far off.
         foreach (var (connectionId, connection) in missing.Where(m => liveConnections.ContainsKey(m.Key)))
         {
             await ConnectedAsync(nodeId, connectionId, connection.UserId);
+            if (!liveConnections.ContainsKey(connectionId))
+            {
+                await DisconnectedAsync(nodeId, connectionId, connection.UserId);
+            }
         }
 
         if (gone.Count + missing.Count > 0)
@@ -298,7 +304,9 @@ public sealed class PresenceTracker(
         }
         catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, CancellationToken.None))
         {
-            logger.LogWarning(exception, "PresenceChanged of user {UserId} was dropped: Redis is unavailable", presence.UserId);
+            // A timeout also comes of a Redis that is up behind a burst of connects on a starved machine.
+            logger.LogWarning(exception, "PresenceChanged of user {UserId} was dropped: Redis is unavailable or did not take it within {Timeout}",
+                presence.UserId, outage.Value.DroppableWorkTimeout);
         }
     }
 }

@@ -1,0 +1,82 @@
+using System.Collections;
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SocialChat.Data;
+using SocialChat.Data.Realtime;
+using SocialChat.Tests.Hosting;
+using StackExchange.Redis;
+
+namespace SocialChat.Tests.Realtime;
+
+/// <summary>
+/// A node puts its live connections back in Redis when they may have drifted (a presence write that failed, a sweep
+/// that took the node for dead). Connections close while it does; these drive a reconcile on a PresenceTracker of
+/// their own, over the shared system's Redis and PostgreSQL, with the node's connections given by the test.
+/// </summary>
+public sealed class PresenceReconcileTests(SocialChatAppFixture fixture)
+{
+    [Fact]
+    public async Task A_connection_that_closes_while_its_node_reconciles_does_not_keep_its_user_online()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        using var host = await PresenceHostAsync();
+        var presence = host.Services.GetRequiredService<PresenceTracker>();
+        var nodeId = Guid.NewGuid().ToString("N");
+        var connection = new ClosingWhenChecked("closing-" + nodeId, new LiveConnection(user.Id, Guid.NewGuid(), null!));
+
+        // A node's first beat registers it and reconciles: the connection is live when looked at, then closes before
+        // its add; its own removal (the hub's OnDisconnectedAsync) found nothing to remove at that moment.
+        await presence.HeartbeatAsync(nodeId, connection);
+
+        var redis = host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        Assert.Equal(0, await redis.SetLengthAsync(PresenceTracker.UserConnectionsKey(user.Id)));
+        var seen = Assert.Single(await (await user.Client.PostJsonAsync("/api/v1/users/presence", new { userIds = new[] { user.Id } })).ReadAsync<List<PresenceResponse>>());
+        Assert.False(seen.Online);
+        await presence.RemoveNodeAsync(nodeId);
+    }
+
+    private async Task<IHost> PresenceHostAsync()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration[$"ConnectionStrings:{DataExtensions.DatabaseConnectionName}"] = await fixture.GetConnectionStringAsync("socialdb");
+        builder.Configuration[$"ConnectionStrings:{DataExtensions.CacheConnectionName}"] = await fixture.GetConnectionStringAsync("cache");
+        builder.AddSocialChatData();
+        builder.AddSocialChatRealtime();
+        return builder.Build();
+    }
+
+    /// <summary>One live connection that closes the moment anyone has checked it is live.</summary>
+    private sealed class ClosingWhenChecked(string connectionId, LiveConnection connection) : IReadOnlyDictionary<string, LiveConnection>
+    {
+        private bool _closed;
+
+        public bool ContainsKey(string key)
+        {
+            var live = !_closed && key == connectionId;
+            _closed |= live;
+            return live;
+        }
+
+        public bool TryGetValue(string key, [MaybeNullWhen(false)] out LiveConnection value)
+        {
+            value = connection;
+            return ContainsKey(key);
+        }
+
+        public LiveConnection this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException(key);
+
+        public IEnumerable<string> Keys => Live.Select(c => c.Key);
+
+        public IEnumerable<LiveConnection> Values => Live.Select(c => c.Value);
+
+        public int Count => Live.Count();
+
+        public IEnumerator<KeyValuePair<string, LiveConnection>> GetEnumerator() => Live.GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+        private IEnumerable<KeyValuePair<string, LiveConnection>> Live =>
+            _closed ? [] : [new KeyValuePair<string, LiveConnection>(connectionId, connection)];
+    }
+}
