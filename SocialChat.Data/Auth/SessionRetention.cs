@@ -19,7 +19,7 @@ public sealed class SessionRetention(SocialDbContext db, TimeProvider time, IOpt
         int deleted;
         do
         {
-            deleted = await db.Sessions.Where(s => s.RevokedAt != null || s.ExpiresAt <= now).Take(batchSize).ExecuteDeleteAsync(cancellationToken);
+            deleted = await db.Sessions.Where(s => s.RevokedAt != null || s.ExpiresAt <= now).OrderBy(s => s.Id).Take(batchSize).ExecuteDeleteAsync(cancellationToken);
             total += deleted;
         }
         while (deleted == batchSize);
