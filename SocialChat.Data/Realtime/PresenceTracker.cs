@@ -292,9 +292,9 @@ public sealed class PresenceTracker(
     }
 
     /// <summary>
-    /// PresenceChanged to the user's subscribers, best-effort: one Redis does not take in time is dropped (the
-    /// presence itself is written; subscribers read it again when they resubscribe), so a connect, a close or a
-    /// sweep is not held by a hung Redis.
+    /// PresenceChanged to the user's subscribers, best-effort: one Redis does not confirm in time is no longer waited
+    /// for, and lost if Redis is away (the presence itself is written; subscribers read it again when they
+    /// resubscribe), so a connect, a close or a sweep is not held by a hung Redis.
     /// </summary>
     private async Task AnnounceAsync(PresenceResponse presence)
     {
@@ -304,8 +304,9 @@ public sealed class PresenceTracker(
         }
         catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, CancellationToken.None))
         {
-            // A timeout also comes of a Redis that is up behind a burst of connects on a starved machine.
-            logger.LogWarning(exception, "PresenceChanged of user {UserId} was dropped: Redis is unavailable or did not take it within {Timeout}",
+            // Not waited for any longer, not cancelled: behind a burst of connects on a starved machine, a Redis that is
+            // up still publishes it late; only an unavailable one loses it.
+            logger.LogWarning(exception, "PresenceChanged of user {UserId} was not confirmed within {Timeout} and is lost if Redis is unavailable",
                 presence.UserId, outage.Value.DroppableWorkTimeout);
         }
     }
