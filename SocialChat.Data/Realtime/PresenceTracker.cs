@@ -235,10 +235,15 @@ public sealed class PresenceTracker(
         }
     }
 
-    /// <summary>A node that stops cleanly takes itself out of the sweep.</summary>
+    /// <summary>
+    /// A node that stops cleanly takes itself out of the sweep, and out of presence the connections its closes left
+    /// there (a close whose Redis write failed, waiting for a reconcile that no heartbeat will run now): its hash,
+    /// where the sweep would find them, goes with it, and they would keep their users online for good.
+    /// </summary>
     public async Task RemoveNodeAsync(string nodeId)
     {
         var database = redis.GetDatabase();
+        await RemoveConnectionsAsync(nodeId, await StoredConnectionsAsync(nodeId));
         await database.SetRemoveAsync(NodesKey, nodeId);
         await database.KeyDeleteAsync([NodeAliveKey(nodeId), NodeConnectionsKey(nodeId)]);
     }

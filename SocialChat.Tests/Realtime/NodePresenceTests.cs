@@ -10,11 +10,12 @@ using StackExchange.Redis;
 namespace SocialChat.Tests.Realtime;
 
 /// <summary>
-/// A node puts its live connections back in Redis when they may have drifted (a presence write that failed, a sweep
-/// that took the node for dead). Connections close while it does; these drive a reconcile on a PresenceTracker of
-/// their own, over the shared system's Redis and PostgreSQL, with the node's connections given by the test.
+/// A node's upkeep of its connections in presence, driven on a PresenceTracker of the test's own over the shared
+/// system's Redis and PostgreSQL, with the node's live connections given by the test: the reconcile that puts them back
+/// in Redis when they may have drifted (a presence write that failed, a sweep that took the node for dead), and the
+/// node's clean stop.
 /// </summary>
-public sealed class PresenceReconcileTests(SocialChatAppFixture fixture)
+public sealed class NodePresenceTests(SocialChatAppFixture fixture)
 {
     [Fact]
     public async Task A_connection_that_closes_while_its_node_reconciles_does_not_keep_its_user_online()
@@ -29,11 +30,31 @@ public sealed class PresenceReconcileTests(SocialChatAppFixture fixture)
         // its add; its own removal (the hub's OnDisconnectedAsync) found nothing to remove at that moment.
         await presence.HeartbeatAsync(nodeId, connection);
 
+        await AssertOfflineAsync(host, user);
+        await presence.RemoveNodeAsync(nodeId);
+    }
+
+    [Fact]
+    public async Task A_node_that_stops_takes_the_connections_its_closes_left_in_presence_offline()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        using var host = await PresenceHostAsync();
+        var presence = host.Services.GetRequiredService<PresenceTracker>();
+        var nodeId = Guid.NewGuid().ToString("N");
+        // Live once; its close's Redis write failed (left for a reconcile), and the node then stops.
+        await presence.ConnectedAsync(nodeId, "left-" + nodeId, user.Id);
+
+        await presence.RemoveNodeAsync(nodeId);
+
+        await AssertOfflineAsync(host, user);
+    }
+
+    private static async Task AssertOfflineAsync(IHost host, TestUser user)
+    {
         var redis = host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
         Assert.Equal(0, await redis.SetLengthAsync(PresenceTracker.UserConnectionsKey(user.Id)));
         var seen = Assert.Single(await (await user.Client.PostJsonAsync("/api/v1/users/presence", new { userIds = new[] { user.Id } })).ReadAsync<List<PresenceResponse>>());
         Assert.False(seen.Online);
-        await presence.RemoveNodeAsync(nodeId);
     }
 
     private async Task<IHost> PresenceHostAsync()
