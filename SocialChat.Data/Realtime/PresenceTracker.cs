@@ -292,7 +292,26 @@ public sealed class PresenceTracker(
         {
             // Also when PostgreSQL refused the UPDATE: the users are offline in Redis already, and a sweep's whole
             // chunk should lose only its stored lastSeenAt, not the events its subscribers wait for.
-            await Task.WhenAll(userIds.Select(userId => AnnounceAsync(new PresenceResponse(userId, false, lastSeenAt))));
+            var stillOffline = await StillOfflineAsync(userIds);
+            await Task.WhenAll(stillOffline.Select(userId => AnnounceAsync(new PresenceResponse(userId, false, lastSeenAt))));
+        }
+    }
+
+    /// <summary>
+    /// Those of these users with no connection now. One who came back, on any node, while their lastSeenAt was written
+    /// has been announced online since: an offline event after that one would leave their watchers showing them offline
+    /// while they are not. All of them when Redis does not answer (their events are best-effort then anyway).
+    /// </summary>
+    private async Task<IEnumerable<Guid>> StillOfflineAsync(IReadOnlyCollection<Guid> userIds)
+    {
+        try
+        {
+            var online = await OnlineAmongAsync(userIds);
+            return userIds.Where(userId => !online.Contains(userId));
+        }
+        catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, CancellationToken.None))
+        {
+            return userIds;
         }
     }
 

@@ -76,10 +76,10 @@ public sealed class ConversationRaceTests(SocialChatAppFixture fixture)
         }
 
         var leave = owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{owner.Id}");
-        await Eventually.HoldsAsync(() => WaitingOnAsync(connection, stall), waiting => waiting == 1);
+        await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(connection, stall), waiting => waiting == 1);
         var leaveAgain = owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{owner.Id}");
         var add = owner.Client.PostJsonAsync($"/api/v1/conversations/{group.Id}/members", new { userIds = new[] { friend.Id } });
-        await Eventually.HoldsAsync(() => WaitingOnAsync(connection, stall), waiting => waiting == 3);
+        await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(connection, stall), waiting => waiting == 3);
         await stall.RollbackAsync(TestContext.Current.CancellationToken);
 
         // The first in line leaves, and with its last member the group goes; the others then find no group.
@@ -101,18 +101,6 @@ public sealed class ConversationRaceTests(SocialChatAppFixture fixture)
         await using var query = new NpgsqlCommand(
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'transactionid' AND transactionid = pg_current_xact_id()::xid AND NOT granted)", connection, transaction);
         return (bool)(await query.ExecuteScalarAsync())!;
-    }
-
-    /// <summary>How many sessions wait for a lock the transaction holds, directly or behind another waiter (a row's queue).</summary>
-    private static async Task<long> WaitingOnAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
-    {
-        await using var query = new NpgsqlCommand(
-            """
-            SELECT count(*) FROM pg_stat_activity a
-            WHERE pg_backend_pid() = ANY (pg_blocking_pids(a.pid))
-               OR EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(a.pid)) b WHERE pg_backend_pid() = ANY (pg_blocking_pids(b)))
-            """, connection, transaction);
-        return (long)(await query.ExecuteScalarAsync())!;
     }
 
     private static async Task<List<Guid>> ConversationIdsAsync(TestUser user) =>

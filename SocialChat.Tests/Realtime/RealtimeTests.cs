@@ -141,6 +141,46 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
         Assert.Single(watcher.Received<PresenceResponse>("PresenceChanged"), p => !p.Online);
     }
 
+    /// <summary>
+    /// The last close stores lastSeenAt before it announces offline, and a connect in between (here while bob's row is
+    /// held, so that write waits) is announced online at once: the offline event must not follow it.
+    /// </summary>
+    [Fact]
+    public async Task A_user_back_online_while_their_last_seen_time_is_written_is_not_announced_offline_after_it()
+    {
+        var (alice, bob, _) = await PairAsync();
+        var carol = await TestUser.RegisterAsync(fixture);
+        await SocialSteps.FollowAsync(alice, carol);
+        await using var watcher = await ConnectAsync(alice, 0);
+        await watcher.Connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", new[] { bob.Id, carol.Id });
+        await using var phone = await ConnectAsync(bob, 0);
+        await using var control = await ConnectAsync(carol, 0);
+        await watcher.WaitForAsync<PresenceResponse>("PresenceChanged", p => p.UserId == bob.Id && p.Online);
+        await watcher.WaitForAsync<PresenceResponse>("PresenceChanged", p => p.UserId == carol.Id && p.Online);
+
+        await using var database = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
+        await database.OpenAsync();
+        await using (var hold = await database.BeginTransactionAsync())
+        {
+            await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", database, hold) { Parameters = { new() { Value = bob.Id } } })
+            {
+                await lockRow.ExecuteNonQueryAsync();
+            }
+
+            await phone.DisposeAsync();
+            await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(database, hold), waiting => waiting == 1);
+            await using var laptop = await ConnectAsync(bob, 1);
+            await Eventually.HoldsAsync(() => Task.FromResult(OnlineEventsOf(watcher, bob)), online => online == 2);
+            await hold.RollbackAsync();
+
+            // Carol's close, after bob's write went through, is announced after his offline event would have been.
+            await control.DisposeAsync();
+            await watcher.WaitForAsync<PresenceResponse>("PresenceChanged", p => p.UserId == carol.Id && !p.Online);
+            Assert.Equal(new[] { true, true }, watcher.Received<PresenceResponse>("PresenceChanged").Where(p => p.UserId == bob.Id).Select(p => p.Online));
+            Assert.True(Assert.Single(await (await alice.Client.PostJsonAsync("/api/v1/users/presence", new { userIds = new[] { bob.Id } })).ReadAsync<List<PresenceResponse>>()).Online);
+        }
+    }
+
     [Fact]
     public async Task Members_whose_connections_all_close_at_once_each_read_offline_with_the_last_seen_time_announced()
     {
@@ -425,6 +465,9 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
         return await (await anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = user.Password, deviceName = "tablet" }))
             .ReadAsync<AuthResult>();
     }
+
+    private static int OnlineEventsOf(HubClient watcher, TestUser user) =>
+        watcher.Received<PresenceResponse>("PresenceChanged").Count(p => p.UserId == user.Id && p.Online);
 
     private async Task<(TestUser Alice, TestUser Bob, ConversationResponse Direct)> PairAsync()
     {
