@@ -43,12 +43,33 @@ public sealed class ChatHub(
             throw new HubException($"Too many connections: a user may hold {presenceOptions.Value.MaxConnectionsPerUser}; close another one first.");
         }
 
-        foreach (var conversationId in await ConversationIdsOfAsync(database, userId, Context.ConnectionAborted))
+        var conversationIds = await ConversationIdsOfAsync(database, userId, Context.ConnectionAborted);
+        await JoinAsync(conversationIds);
+
+        connections.Add(Context.User!.GetSessionId(), userId, Context);
+        try
+        {
+            await RecordPresenceAsync(userId);
+            await CatchUpOnMembershipChangesAsync(userId, conversationIds);
+        }
+        catch
+        {
+            // SignalR calls OnDisconnectedAsync only after a connect that completed: what this one recorded goes here.
+            await OnDisconnectedAsync(null);
+            throw;
+        }
+    }
+
+    private async Task JoinAsync(IEnumerable<Guid> conversationIds)
+    {
+        foreach (var conversationId in conversationIds)
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, ChatGroups.Conversation(conversationId), Context.ConnectionAborted);
         }
+    }
 
-        connections.Add(Context.User!.GetSessionId(), userId, Context);
+    private async Task RecordPresenceAsync(Guid userId)
+    {
         try
         {
             await presence.ConnectedAsync(connections.NodeId, Context.ConnectionId, userId);
@@ -56,11 +77,26 @@ public sealed class ChatHub(
         catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, CancellationToken.None))
         {
             // Redis went away this moment; the connection is good, and the next heartbeat records it. Whatever the
-            // client did meanwhile: the write takes no token, so a cancellation is the Redis client's, and a connect
-            // that threw past the registry's add would never be disconnected (SignalR skips OnDisconnectedAsync then),
-            // leaving a closed connection that every reconcile puts back online.
+            // client did meanwhile: the write takes no token, so a cancellation is the Redis client's.
             presence.RequestReconcile();
         }
+    }
+
+    /// <summary>
+    /// A membership change that committed after this connect read its conversations looked for the user's connections
+    /// in presence before this one was recorded there, and its group change passed this connection by: a removed
+    /// member's device would go on hearing the group, an added member's would not hear it. Read again once presence has
+    /// the connection, since every change committed later finds it there.
+    /// </summary>
+    private async Task CatchUpOnMembershipChangesAsync(Guid userId, List<Guid> joined)
+    {
+        var current = await ConversationIdsOfAsync(database, userId, Context.ConnectionAborted);
+        foreach (var conversationId in joined.Except(current))
+        {
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, ChatGroups.Conversation(conversationId), Context.ConnectionAborted);
+        }
+
+        await JoinAsync(current.Except(joined));
     }
 
     /// <summary>The conversations whose groups a connection joins; also what a starting node runs once to warm its connect path.</summary>
