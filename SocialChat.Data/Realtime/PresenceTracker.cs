@@ -288,10 +288,15 @@ public sealed class PresenceTracker(
         {
             lastSeenAt = await lastSeen.StoreAsync(userIds);
         }
+        catch (Exception exception) when (TransientFailures.IsTransient(exception))
+        {
+            // The users are offline in Redis already, and lose only their stored lastSeenAt: a sweep or a node's stop goes
+            // on to its next chunk, so that a dead node's users still read offline in time while PostgreSQL is away.
+            logger.LogWarning(exception, "The lastSeenAt of {Count} user(s) who went offline was not stored: PostgreSQL is unavailable", userIds.Count);
+        }
         finally
         {
-            // Also when PostgreSQL refused the UPDATE: the users are offline in Redis already, and a sweep's whole
-            // chunk should lose only its stored lastSeenAt, not the events its subscribers wait for.
+            // Whatever the UPDATE's fate: the users are offline in Redis already, and their subscribers wait for the events.
             var stillOffline = await StillOfflineAsync(userIds);
             await Task.WhenAll(stillOffline.Select(userId => AnnounceAsync(new PresenceResponse(userId, false, lastSeenAt))));
         }

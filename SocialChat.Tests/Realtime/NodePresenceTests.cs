@@ -49,6 +49,21 @@ public sealed class NodePresenceTests(SocialChatAppFixture fixture)
         await AssertOfflineAsync(host, user);
     }
 
+    [Fact]
+    public async Task A_node_that_stops_while_PostgreSQL_is_away_takes_all_its_users_offline_all_the_same()
+    {
+        using var host = await PresenceHostAsync(database: $"Host=127.0.0.1;Port={TestEnvironment.FreePort()};Username=nobody;Database=nothing");
+        var presence = host.Services.GetRequiredService<PresenceTracker>();
+        var nodeId = Guid.NewGuid().ToString("N");
+        // More users than one chunk of removals: the lastSeenAt of each chunk fails to store.
+        var userIds = Enumerable.Range(0, 1_500).Select(_ => Guid.NewGuid()).ToList();
+        await Task.WhenAll(userIds.Select((userId, index) => presence.ConnectedAsync(nodeId, $"{nodeId}-{index}", userId)));
+
+        await presence.RemoveNodeAsync(nodeId);
+
+        Assert.Empty(await presence.OnlineAmongAsync(userIds));
+    }
+
     private static async Task AssertOfflineAsync(IHost host, TestUser user)
     {
         var redis = host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
@@ -57,10 +72,11 @@ public sealed class NodePresenceTests(SocialChatAppFixture fixture)
         Assert.False(seen.Online);
     }
 
-    private async Task<IHost> PresenceHostAsync()
+    /// <param name="database">The PostgreSQL to use, the shared system's by default.</param>
+    private async Task<IHost> PresenceHostAsync(string? database = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration[$"ConnectionStrings:{DataExtensions.DatabaseConnectionName}"] = await fixture.GetConnectionStringAsync("socialdb");
+        builder.Configuration[$"ConnectionStrings:{DataExtensions.DatabaseConnectionName}"] = database ?? await fixture.GetConnectionStringAsync("socialdb");
         builder.Configuration[$"ConnectionStrings:{DataExtensions.CacheConnectionName}"] = await fixture.GetConnectionStringAsync("cache");
         builder.AddSocialChatData();
         builder.AddSocialChatRealtime();
