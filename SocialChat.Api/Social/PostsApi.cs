@@ -35,7 +35,7 @@ public static class PostsApi
     public static async Task<Results<Created<PostResponse>, ProblemHttpResult>> CreatePostAsync(
         WritePostRequest request, ClaimsPrincipal user, [AsParameters] SocialServices services, CancellationToken cancellationToken)
     {
-        var result = await Posts.CreateAsync(services.Db, services.Notifier, services.Options.Value, user.GetUserId(), request.Body, cancellationToken);
+        var result = await Posts.CreateAsync(services.Db, services.Notifier, services.Timelines, services.Options.Value, user.GetUserId(), request.Body, cancellationToken);
         return result.IsSuccess ? TypedResults.Created($"/api/v1/posts/{result.Value.Id}", result.Value) : result.Error.ToProblem();
     }
 

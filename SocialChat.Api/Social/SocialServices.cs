@@ -8,4 +8,4 @@ namespace SocialChat.Api.Social;
 
 /// <summary>What the social handlers need, as one [AsParameters] record.</summary>
 public sealed record SocialServices(
-    SocialDbContext Db, Notifier Notifier, HomeFeed HomeFeed, IPresenceSubscriptions PresenceSubscriptions, IOptions<SocialOptions> Options);
+    SocialDbContext Db, Notifier Notifier, HomeFeed HomeFeed, TimelineStore Timelines, IPresenceSubscriptions PresenceSubscriptions, IOptions<SocialOptions> Options);

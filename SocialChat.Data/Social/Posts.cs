@@ -17,12 +17,13 @@ public static class Posts
     private static readonly DomainError BlockedFromPost = new DomainError.Forbidden("A block stands between you and this post's author: you cannot like or comment on it.");
 
     /// <summary>
-    /// The post and its fan-out job commit together; the Worker delivers it to followers' timelines. A popular
-    /// author's post gets no job: it is merged into feeds at read time instead, and that choice, made here once,
-    /// holds for the post's whole life, so no later change in the follower count leaves it on neither path.
+    /// The post and its fan-out job commit together; the Worker delivers it to followers' timelines, and it is in the
+    /// author's own at once. A popular author's post gets no job: it is merged into feeds at read time instead, and that
+    /// choice, made here once, holds for the post's whole life, so no later change in the follower count leaves it on
+    /// neither path.
     /// </summary>
     public static async Task<Result<PostResponse>> CreateAsync(
-        SocialDbContext db, Notifier notifier, SocialOptions options, Guid authorId, string? body, CancellationToken cancellationToken)
+        SocialDbContext db, Notifier notifier, TimelineStore timelines, SocialOptions options, Guid authorId, string? body, CancellationToken cancellationToken)
     {
         var text = TextInput.Normalize(body, "body", MaxBodyLength);
         if (!text.IsSuccess)
@@ -45,6 +46,11 @@ public static class Posts
 
         await notifier.AddMentionsAsync(post.Body, authorId, post.Id, commentId: null, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        if (!post.MergedAtRead)
+        {
+            await timelines.AddOwnPostAsync(authorId, post.Id);
+        }
+
         await notifier.PublishPendingAsync(cancellationToken);
 
         return new PostResponse(post.Id, UserResponse.From(author), post.Body, post.CreatedAt, 0, 0, LikedByMe: false);

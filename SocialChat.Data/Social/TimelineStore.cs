@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SocialChat.Data.Common;
 using StackExchange.Redis;
 
 namespace SocialChat.Data.Social;
@@ -8,7 +9,7 @@ namespace SocialChat.Data.Social;
 /// only ever grows from a complete state: fan-out adds to timelines that exist, and a missing one is
 /// rebuilt from PostgreSQL in full, so Redis losing a key costs a rebuild, never a post.
 /// </summary>
-public sealed class TimelineStore(IConnectionMultiplexer redis, IOptions<SocialOptions> options)
+public sealed class TimelineStore(IConnectionMultiplexer redis, IOptions<SocialOptions> options, IOptions<RedisOutageOptions> outage)
 {
     // A sorted set cannot be empty; this member makes "built, nothing in it" distinguishable from "missing".
     private const string BuiltMarker = "built";
@@ -36,6 +37,22 @@ public sealed class TimelineStore(IConnectionMultiplexer redis, IOptions<SocialO
             .ToList();
         batch.Execute();
         await Task.WhenAll(writes);
+    }
+
+    /// <summary>
+    /// A new post in its author's own timeline (if built) as it is created, so that the author's next feed read shows it:
+    /// the Worker's fan-out, which adds it to every follower's timeline and the author's, comes a moment later. Skipped
+    /// when Redis does not take it in time, since the fan-out adds it all the same.
+    /// </summary>
+    public async Task AddOwnPostAsync(Guid authorId, Guid postId)
+    {
+        try
+        {
+            await AddToBuiltTimelinesAsync([authorId], postId).WaitAsync(outage.Value.DroppableWorkTimeout);
+        }
+        catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, CancellationToken.None))
+        {
+        }
     }
 
     public async Task RemoveFromTimelinesAsync(IEnumerable<Guid> userIds, Guid postId)

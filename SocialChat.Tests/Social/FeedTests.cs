@@ -28,6 +28,23 @@ public sealed class FeedTests(SocialChatAppFixture fixture)
         Assert.Equal([own.Id], (await SocialSteps.FeedAsync(reader)).Select(p => p.Id));
     }
 
+    /// <summary>
+    /// The Worker's fan-out adds a post to the timelines a moment after it is written; the author's own has it at once.
+    /// Three posts, each read the moment it is written, so that the fan-out does not get there first by chance.
+    /// </summary>
+    [Fact]
+    public async Task An_authors_new_post_is_in_their_built_feed_at_once()
+    {
+        var author = await TestUser.RegisterAsync(fixture);
+        Assert.Empty(await SocialSteps.FeedAsync(author));
+
+        foreach (var body in new[] { "first", "second", "third" })
+        {
+            var post = await SocialSteps.PostAsync(author, body);
+            Assert.Equal(post.Id, (await SocialSteps.FeedAsync(author)).First().Id);
+        }
+    }
+
     [Fact]
     public async Task A_deleted_post_leaves_every_feed()
     {
