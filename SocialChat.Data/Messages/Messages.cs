@@ -3,6 +3,7 @@ using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
 using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Notifications;
+using SocialChat.Data.Users;
 
 namespace SocialChat.Data.Messages;
 
@@ -74,6 +75,13 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
         if (target.SenderId != userId)
         {
             return new DomainError.Forbidden("Only the sender can edit a message.");
+        }
+
+        // An edit reaches the other member as a send does (MessageEdited, live): across a block it would be a way round
+        // it. Deleting stays open, as taking back what one wrote.
+        if (message.Value.Kind == ConversationKind.Direct && await IsBlockedFromDirectAsync(userId, conversationId, cancellationToken))
+        {
+            return BlockedBetweenMembers;
         }
 
         // Only while not deleted, checked by the write itself: a delete committed since the read above must not
@@ -209,6 +217,11 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
 
         return true;
     }
+
+    /// <summary>Whether a block stands between the user and the other member of this direct conversation.</summary>
+    private Task<bool> IsBlockedFromDirectAsync(Guid userId, Guid conversationId, CancellationToken cancellationToken) =>
+        db.ConversationMembers.AnyAsync(
+            m => m.ConversationId == conversationId && m.UserId != userId && db.SeparatedFrom(userId).Contains(m.UserId), cancellationToken);
 
     private async Task<Result<(Message Message, MemberRole Role, ConversationKind Kind)>> FindForChangeAsync(
         Guid userId, Guid conversationId, long seq, CancellationToken cancellationToken)

@@ -29,7 +29,7 @@ public sealed class ConversationTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
-    public async Task A_blocked_user_cannot_open_or_write_a_direct_conversation_but_groups_are_unaffected()
+    public async Task A_blocked_user_cannot_open_write_or_edit_a_direct_conversation_but_groups_are_unaffected()
     {
         var blocker = await TestUser.RegisterAsync(fixture);
         var blocked = await TestUser.RegisterAsync(fixture);
@@ -48,6 +48,12 @@ public sealed class ConversationTests(SocialChatAppFixture fixture)
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
         Assert.Equal(stored.Id, (await retried.ReadAsync<MessageResponse>()).Id);
         Assert.Equal(HttpStatusCode.Created, (await Chat.PostMessageAsync(blocked, group.Id, "in the group")).StatusCode);
+
+        // An edit would reach the blocker as a send does; taking a message back stays open.
+        var edit = await blocked.Client.PatchJsonAsync($"/api/v1/conversations/{direct.Id}/messages/{stored.Seq}", new { body = "edited past the block" });
+        await ProblemAssert.IsProblemAsync(edit, HttpStatusCode.Forbidden);
+        Assert.Equal("before the block", Assert.Single(await Chat.CatchUpAsync(blocker, direct.Id, after: 0)).Body);
+        Assert.Equal(HttpStatusCode.NoContent, (await blocked.Client.DeleteAsync($"/api/v1/conversations/{direct.Id}/messages/{stored.Seq}")).StatusCode);
     }
 
     [Fact]
