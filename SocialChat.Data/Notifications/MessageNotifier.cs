@@ -5,8 +5,8 @@ using SocialChat.Data.Realtime;
 namespace SocialChat.Data.Notifications;
 
 /// <summary>
-/// A <c>message</c> notification for each member of these conversations who has unread messages from someone else and
-/// no live connection on any node: a member who is online gets the messages themselves. Its actor is the sender of the
+/// A <c>message</c> notification for each member of these conversations who has unread messages from someone else (as
+/// <c>unreadCount</c> counts them: not deleted) and no live connection on any node: a member who is online gets the messages themselves. Its actor is the sender of the
 /// conversation's latest message. A member holds at most one unread message notification per conversation (a unique
 /// partial index), so a busy group does not fill an inbox and two Workers side by side cannot write one twice; once
 /// they read it, or the conversation, the next message notifies them again.
@@ -23,6 +23,9 @@ public sealed class MessageNotifier(SocialDbContext db, PresenceTracker presence
             JOIN messages AS latest ON latest.conversation_id = c.id AND latest.seq = c.last_seq
             JOIN conversation_members AS m ON m.conversation_id = c.id
             WHERE c.id = ANY({conversations}) AND m.last_read_seq < c.last_seq AND m.user_id <> latest.sender_id
+              AND EXISTS (
+                  SELECT 1 FROM messages AS x
+                  WHERE x.conversation_id = c.id AND x.seq > m.last_read_seq AND x.sender_id <> m.user_id AND x.deleted_at IS NULL)
               AND NOT EXISTS (
                   SELECT 1 FROM notifications AS n
                   WHERE n.recipient_id = m.user_id AND n.conversation_id = c.id AND n.kind = 'Message' AND n.read_at IS NULL)

@@ -1,6 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
 using SocialChat.Data.Common;
+using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Messages;
 using SocialChat.Data.Notifications;
+using SocialChat.Data.Realtime;
 using SocialChat.Tests.Hosting;
 
 namespace SocialChat.Tests.Messages;
@@ -82,6 +85,36 @@ public sealed class MessageNotificationTests(SocialChatAppFixture fixture)
 
         Assert.Empty(await MessageNotificationsAsync(removed));
         Assert.Empty(await MessageNotificationsAsync(leaving));
+    }
+
+    /// <summary>
+    /// <c>unreadCount</c> leaves deleted messages out, and so does the notification: a member whose only unread message
+    /// was deleted before the Worker looked is not told of it. The Worker's own pass sees the member online (the marker,
+    /// offline, is notified by it); the notifier then looks again here, the member gone offline meanwhile.
+    /// </summary>
+    [Fact]
+    public async Task A_member_whose_only_unread_message_was_deleted_is_not_notified_of_it()
+    {
+        var users = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => TestUser.RegisterAsync(fixture)));
+        var (sender, member, marker) = (users[0], users[1], users[2]);
+        var deletedIn = await Chat.CreateGroupAsync(sender, member, marker);
+        var keptIn = await Chat.CreateGroupAsync(sender, member, marker);
+        var memberHub = await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 0), member.AccessToken);
+        var deleted = await Chat.SendAsync(sender, deletedIn.Id, "soon deleted");
+        await Chat.SendAsync(sender, keptIn.Id, "kept");
+        await MessageNotificationsWhenAsync(marker, n => n.Count == 2);
+        Assert.Equal(HttpStatusCode.NoContent, (await sender.Client.DeleteAsync($"/api/v1/conversations/{deletedIn.Id}/messages/{deleted.Seq}")).StatusCode);
+        await memberHub.DisposeAsync();
+        using var host = await InProcessServices.BuildAsync(fixture);
+        var presence = host.Services.GetRequiredService<PresenceTracker>();
+        await Eventually.HoldsAsync(() => presence.OnlineAmongAsync([member.Id]), online => online.Count == 0);
+        await using var scope = host.Services.CreateAsyncScope();
+
+        var notified = await new MessageNotifier(scope.ServiceProvider.GetRequiredService<SocialDbContext>(), presence)
+            .NotifyOfflineMembersAsync([deletedIn.Id, keptIn.Id], TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, notified);
+        Assert.Equal([keptIn.Id], (await MessageNotificationsAsync(member)).Select(n => n.ConversationId));
     }
 
     private static async Task<List<NotificationResponse>> MessageNotificationsAsync(TestUser user) =>

@@ -2,7 +2,6 @@ using System.Collections;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using SocialChat.Data;
 using SocialChat.Data.Realtime;
 using SocialChat.Tests.Hosting;
 using StackExchange.Redis;
@@ -21,7 +20,7 @@ public sealed class NodePresenceTests(SocialChatAppFixture fixture)
     public async Task A_connection_that_closes_while_its_node_reconciles_does_not_keep_its_user_online()
     {
         var user = await TestUser.RegisterAsync(fixture);
-        using var host = await PresenceHostAsync();
+        using var host = await InProcessServices.BuildAsync(fixture);
         var presence = host.Services.GetRequiredService<PresenceTracker>();
         var nodeId = Guid.NewGuid().ToString("N");
         var connection = new ClosingWhenChecked("closing-" + nodeId, new LiveConnection(user.Id, Guid.NewGuid(), null!));
@@ -38,7 +37,7 @@ public sealed class NodePresenceTests(SocialChatAppFixture fixture)
     public async Task A_node_that_stops_takes_the_connections_its_closes_left_in_presence_offline()
     {
         var user = await TestUser.RegisterAsync(fixture);
-        using var host = await PresenceHostAsync();
+        using var host = await InProcessServices.BuildAsync(fixture);
         var presence = host.Services.GetRequiredService<PresenceTracker>();
         var nodeId = Guid.NewGuid().ToString("N");
         // Live once; its close's Redis write failed (left for a reconcile), and the node then stops.
@@ -52,7 +51,7 @@ public sealed class NodePresenceTests(SocialChatAppFixture fixture)
     [Fact]
     public async Task A_node_that_stops_while_PostgreSQL_is_away_takes_all_its_users_offline_all_the_same()
     {
-        using var host = await PresenceHostAsync(database: $"Host=127.0.0.1;Port={TestEnvironment.FreePort()};Username=nobody;Database=nothing");
+        using var host = await InProcessServices.BuildAsync(fixture, database: $"Host=127.0.0.1;Port={TestEnvironment.FreePort()};Username=nobody;Database=nothing");
         var presence = host.Services.GetRequiredService<PresenceTracker>();
         var nodeId = Guid.NewGuid().ToString("N");
         // More users than one chunk of removals: the lastSeenAt of each chunk fails to store.
@@ -70,17 +69,6 @@ public sealed class NodePresenceTests(SocialChatAppFixture fixture)
         Assert.Equal(0, await redis.SetLengthAsync(PresenceTracker.UserConnectionsKey(user.Id)));
         var seen = Assert.Single(await (await user.Client.PostJsonAsync("/api/v1/users/presence", new { userIds = new[] { user.Id } })).ReadAsync<List<PresenceResponse>>());
         Assert.False(seen.Online);
-    }
-
-    /// <param name="database">The PostgreSQL to use, the shared system's by default.</param>
-    private async Task<IHost> PresenceHostAsync(string? database = null)
-    {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration[$"ConnectionStrings:{DataExtensions.DatabaseConnectionName}"] = database ?? await fixture.GetConnectionStringAsync("socialdb");
-        builder.Configuration[$"ConnectionStrings:{DataExtensions.CacheConnectionName}"] = await fixture.GetConnectionStringAsync("cache");
-        builder.AddSocialChatData();
-        builder.AddSocialChatRealtime();
-        return builder.Build();
     }
 
     /// <summary>One live connection that closes the moment anyone has checked it is live.</summary>
