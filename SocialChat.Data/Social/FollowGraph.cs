@@ -123,6 +123,9 @@ public static class FollowGraph
         if (deleted == 1)
         {
             await AdjustCountsAsync(db, followerId, followeeId, -1, cancellationToken);
+            // As a like taken back (Posts.UnlikeAsync): following and unfollowing in turn notifies once, not each time.
+            await db.Notifications.Where(n => n.Kind == NotificationKind.Follow && n.ActorId == followerId && n.RecipientId == followeeId)
+                .ExecuteDeleteAsync(cancellationToken);
         }
     }
 

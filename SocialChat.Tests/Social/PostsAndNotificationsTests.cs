@@ -99,6 +99,24 @@ public sealed class PostsAndNotificationsTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_like_or_follow_taken_back_leaves_the_list_and_one_given_again_is_listed_once()
+    {
+        var author = await TestUser.RegisterAsync(fixture);
+        var fan = await TestUser.RegisterAsync(fixture);
+        var post = await SocialSteps.PostAsync(author, "like me, or not");
+        await SocialSteps.FollowAsync(fan, author);
+        Assert.Equal(HttpStatusCode.NoContent, (await fan.Client.PostAsync($"/api/v1/posts/{post.Id}/like", null)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await fan.Client.DeleteAsync($"/api/v1/posts/{post.Id}/like")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await fan.Client.DeleteAsync($"/api/v1/users/{author.Id}/follow")).StatusCode);
+        Assert.Empty(await SocialSteps.NotificationsAsync(author));
+
+        await SocialSteps.FollowAsync(fan, author);
+        Assert.Equal(HttpStatusCode.NoContent, (await fan.Client.PostAsync($"/api/v1/posts/{post.Id}/like", null)).StatusCode);
+        Assert.Equal([NotificationKind.Like, NotificationKind.Follow], (await SocialSteps.NotificationsAsync(author)).Select(n => n.Kind));
+    }
+
+    [Fact]
     public async Task Notifications_about_a_post_go_from_the_list_when_the_post_is_deleted()
     {
         var author = await TestUser.RegisterAsync(fixture);
