@@ -93,8 +93,9 @@ public static class Profiles
             return DomainError.Invalid.Field("query", refused);
         }
 
-        var prefix = query?.Trim().ToLowerInvariant();
-        if (string.IsNullOrEmpty(prefix) || prefix.Length > AccountRules.MaxDisplayNameLength)
+        // Composed, as display names are stored: a query typed decomposed ("e" and a combining accent) finds them too.
+        var prefix = query?.Trim().Normalize(NormalizationForm.FormC).ToLowerInvariant();
+        if (string.IsNullOrEmpty(prefix) || TextInput.CharacterCount(prefix) > AccountRules.MaxDisplayNameLength)
         {
             return DomainError.Invalid.Field("query", $"The query must be 1–{AccountRules.MaxDisplayNameLength} characters.");
         }

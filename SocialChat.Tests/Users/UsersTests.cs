@@ -91,6 +91,19 @@ public sealed class UsersTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task Search_finds_a_display_name_whichever_way_its_accents_are_typed()
+    {
+        var unique = $"{Guid.NewGuid():N}"[..8];
+        var searcher = await TestUser.RegisterAsync(fixture);
+        var zoe = await TestUser.RegisterAsync(fixture, displayName: $"Zo\u00EB{unique}");
+
+        // The same name typed decomposed, as some keyboards and input methods send it: "e" and a combining diaeresis.
+        var page = await (await searcher.Client.GetAsync($"/api/v1/users?query={Uri.EscapeDataString($"zoe\u0308{unique}")}")).ReadAsync<Page<UserResponse>>();
+
+        Assert.Equal(zoe.Id, Assert.Single(page.Items).Id);
+    }
+
+    [Fact]
     public async Task Search_treats_like_wildcards_as_text()
     {
         var user = await TestUser.RegisterAsync(fixture);
