@@ -160,8 +160,8 @@ public static class Posts
         {
             await db.Posts.Where(p => p.Id == postId)
                 .ExecuteUpdateAsync(s => s.SetProperty(p => p.LikeCount, p => p.LikeCount - 1), cancellationToken);
-            // A like taken back goes from the author's notifications with it: liking again notifies once more, and
-            // liking and unliking in turn would otherwise fill their list with one like.
+            // A like taken back goes from the author's notifications with it, so that liking and unliking in turn leaves
+            // one notification in their list, not one per like.
             await db.Notifications.Where(n => n.Kind == NotificationKind.Like && n.ActorId == userId && n.PostId == postId).ExecuteDeleteAsync(cancellationToken);
         }
 
