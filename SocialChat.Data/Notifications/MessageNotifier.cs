@@ -7,9 +7,10 @@ namespace SocialChat.Data.Notifications;
 /// <summary>
 /// A <c>message</c> notification for each member of these conversations who has unread messages from someone else (as
 /// <c>unreadCount</c> counts them: not deleted) and no live connection on any node: a member who is online gets the
-/// messages themselves. Its actor is the sender of the conversation's latest message. A member holds at most one unread message notification per conversation (a unique
-/// partial index), so a busy group does not fill an inbox and two Workers side by side cannot write one twice; once
-/// they read it, or the conversation, the next message notifies them again.
+/// messages themselves. Its actor is the sender of the conversation's latest message. A member holds at most one unread
+/// message notification per conversation (a unique partial index), so a busy group does not fill an inbox and two
+/// Workers side by side cannot write one twice; once they read it, or the conversation, the next message notifies them
+/// again.
 /// </summary>
 public sealed class MessageNotifier(SocialDbContext db, PresenceTracker presence)
 {
