@@ -31,7 +31,8 @@ public sealed class Accounts(
         var username = AccountRules.CheckUsername(request.Username, errors);
         var email = AccountRules.CheckEmail(request.Email, errors);
         var displayName = AccountRules.CheckDisplayName(request.DisplayName, errors);
-        if (PasswordPolicy.Check(request.Password) is { } passwordError)
+        var password = request.Password is null ? null : PasswordPolicy.Normalize(request.Password);
+        if (PasswordPolicy.Check(password) is { } passwordError)
         {
             errors["password"] = [passwordError];
         }
@@ -49,7 +50,7 @@ public sealed class Accounts(
             DisplayName = displayName ?? username!,
             PasswordHash = string.Empty,
         };
-        user.PasswordHash = passwordHasher.HashPassword(user, request.Password!);
+        user.PasswordHash = passwordHasher.HashPassword(user, password!);
         db.Users.Add(user);
         try
         {
@@ -111,18 +112,40 @@ public sealed class Accounts(
             return new DomainError.TooManyRequests("Too many failed logins; try again later.", retryAfter);
         }
 
+        var password = PasswordPolicy.Normalize(request.Password);
         if (user is null)
         {
-            passwordHasher.VerifyHashedPassword(null!, DummyHash.Value, request.Password);
+            passwordHasher.VerifyHashedPassword(null!, DummyHash.Value, password);
         }
 
-        if (user is null || passwordHasher.VerifyHashedPassword(user, user.PasswordHash, request.Password) == PasswordVerificationResult.Failed)
+        if (user is null || !await VerifyPasswordAsync(user, request.Password, password, cancellationToken))
         {
             await loginThrottle.RecordFailureAsync(user?.Id, normalizedLogin, clientAddress);
             return new DomainError.Unauthorized(InvalidCredentials);
         }
 
         return await StartSessionAsync(user, request.DeviceName?.Trim(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Checks the normalised password. An account registered before passwords were normalised was hashed from the
+    /// password as typed: that is tried too when it differs, and on a match the hash becomes the normalised password's.
+    /// </summary>
+    private async Task<bool> VerifyPasswordAsync(User user, string typed, string normalized, CancellationToken cancellationToken)
+    {
+        if (passwordHasher.VerifyHashedPassword(user, user.PasswordHash, normalized) != PasswordVerificationResult.Failed)
+        {
+            return true;
+        }
+
+        if (typed == normalized || passwordHasher.VerifyHashedPassword(user, user.PasswordHash, typed) == PasswordVerificationResult.Failed)
+        {
+            return false;
+        }
+
+        var rehashed = passwordHasher.HashPassword(user, normalized);
+        await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, rehashed), cancellationToken);
+        return true;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text;
 using SocialChat.Data.Common;
 
 namespace SocialChat.Data.Auth;
@@ -10,6 +11,23 @@ public static class PasswordPolicy
     public const int MaxLength = 128;
 
     private static readonly Lazy<HashSet<string>> CommonPasswords = new(LoadCommonPasswords);
+
+    /// <summary>
+    /// The password as it is checked, hashed and verified: NFKC, the normalisation NIST 800-63B asks for, so that one
+    /// typed composed on one device and decomposed on another ("é", or "e" and a combining accent) is one password. Text
+    /// that is not valid Unicode (a lone surrogate) cannot be normalised and is taken as it is.
+    /// </summary>
+    public static string Normalize(string password)
+    {
+        try
+        {
+            return password.Normalize(NormalizationForm.FormKC);
+        }
+        catch (ArgumentException)
+        {
+            return password;
+        }
+    }
 
     public static string? Check(string? password)
     {

@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.AspNetCore.Identity;
+using Npgsql;
 using SocialChat.Data.Auth;
+using SocialChat.Data.Users;
 using SocialChat.Tests.Hosting;
 
 namespace SocialChat.Tests.Auth;
@@ -89,6 +92,33 @@ public sealed class RegistrationTests(SocialChatAppFixture fixture)
         var response = await _anonymous.PostJsonAsync("/api/v1/auth/register", new { username = name, email = $"{name}@example.com", password = "\U0001F511\U0001F512\U0001F513\U0001F510" });
 
         await ProblemAssert.IsValidationProblemAsync(response, "password");
+    }
+
+    [Fact]
+    public async Task A_password_is_one_whether_its_accents_are_typed_composed_or_decomposed()
+    {
+        var secret = Guid.NewGuid().ToString("N")[..8];
+        var (composed, decomposed) = ($"caf\u00E9 {secret}", $"cafe\u0301 {secret}");
+        var name = TestUser.UniqueName();
+        Assert.Equal(HttpStatusCode.Created, (await _anonymous.PostJsonAsync("/api/v1/auth/register", new { username = name, email = $"{name}@example.com", password = decomposed })).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(name, composed)).StatusCode);
+
+        // An account hashed from the password as typed, before passwords were normalised, signs in as typed, and then either way.
+        var older = TestUser.UniqueName();
+        var account = await (await _anonymous.PostJsonAsync("/api/v1/auth/register", new { username = older, email = $"{older}@example.com", password = TestUser.DefaultPassword })).ReadAsync<AuthResult>();
+        await using (var database = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb")))
+        {
+            await database.OpenAsync();
+            await using var hashedAsTyped = new NpgsqlCommand("UPDATE users SET password_hash = $1 WHERE id = $2", database)
+            {
+                Parameters = { new() { Value = new PasswordHasher<User>().HashPassword(null!, decomposed) }, new() { Value = account.User.Id } },
+            };
+            Assert.Equal(1, await hashedAsTyped.ExecuteNonQueryAsync());
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(older, decomposed)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(older, composed)).StatusCode);
     }
 
     [Theory]
@@ -205,4 +235,7 @@ public sealed class RegistrationTests(SocialChatAppFixture fixture)
             Assert.Contains($"\"{path}\"", document);
         }
     }
+
+    private Task<HttpResponseMessage> LoginAsync(string login, string password) =>
+        _anonymous.PostJsonAsync("/api/v1/auth/login", new { login, password });
 }
