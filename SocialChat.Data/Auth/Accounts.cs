@@ -115,7 +115,12 @@ public sealed class Accounts(
         var password = PasswordPolicy.Normalize(request.Password);
         if (user is null)
         {
+            // As many hashes as a known account's failure costs (VerifyPasswordAsync), so that the time tells nothing.
             passwordHasher.VerifyHashedPassword(null!, DummyHash.Value, password);
+            if (request.Password != password)
+            {
+                passwordHasher.VerifyHashedPassword(null!, DummyHash.Value, request.Password);
+            }
         }
 
         if (user is null || !await VerifyPasswordAsync(user, request.Password, password, cancellationToken))
