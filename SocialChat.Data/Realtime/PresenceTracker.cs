@@ -30,11 +30,23 @@ public sealed class PresenceTracker(
 
     private int _reconcileRequested;
 
-    // Returns 1 when this connection made the user go online.
+    // Returns 1 when this connection made the user go online. The node joins the swept nodes with its first connection
+    // as with its first beat: a node whose heartbeat is late (a starved machine) is swept and leaves them, and one that
+    // then took connections and died before its next beat would otherwise leave those online for good.
     private static readonly LuaScript ConnectScript = LuaScript.Prepare("""
+        redis.call('SADD', @nodes, @nodeId)
         redis.call('HSET', @nodeConnections, @connectionId, @userId)
         redis.call('SADD', @userConnections, @connectionId)
         return redis.call('SCARD', @userConnections) == 1 and 1 or 0
+        """);
+
+    // Returns 1 when the node held no connection and left the swept nodes; 0 when connections came meanwhile.
+    private static readonly LuaScript ForgetEmptyNodeScript = LuaScript.Prepare("""
+        if redis.call('HLEN', @nodeConnections) > 0 then
+            return 0
+        end
+        redis.call('SREM', @nodes, @nodeId)
+        return 1
         """);
 
     // Returns 1 when this connection was the user's last one.
@@ -56,6 +68,8 @@ public sealed class PresenceTracker(
     {
         var wentOnline = (int)await redis.GetDatabase().ScriptEvaluateAsync(ConnectScript, new
         {
+            nodes = (RedisKey)NodesKey,
+            nodeId,
             nodeConnections = NodeConnectionsKey(nodeId),
             userConnections = UserConnectionsKey(userId),
             connectionId,
@@ -169,9 +183,10 @@ public sealed class PresenceTracker(
     public async Task HeartbeatAsync(string nodeId, IReadOnlyDictionary<string, LiveConnection> liveConnections)
     {
         var database = redis.GetDatabase();
-        await database.StringSetAsync(NodeAliveKey(nodeId), "1", options.Value.NodeTimeout);
+        // A beat that finds its key expired may come after the sweep took the node for dead: it reconciles.
+        var wasAlive = !(await database.StringSetAndGetAsync(NodeAliveKey(nodeId), "1", options.Value.NodeTimeout)).IsNull;
         var registered = await database.SetAddAsync(NodesKey, nodeId);
-        if (Interlocked.Exchange(ref _reconcileRequested, 0) == 1 | registered)
+        if (Interlocked.Exchange(ref _reconcileRequested, 0) == 1 | registered | !wasAlive)
         {
             try
             {
@@ -197,16 +212,11 @@ public sealed class PresenceTracker(
                 continue;
             }
 
-            var connections = await StoredConnectionsAsync(nodeId);
-            logger.LogInformation("Realtime node {NodeId} stopped heartbeating; clearing its {Count} connection(s)", nodeId, connections.Count);
             var started = time.GetTimestamp();
-            var wentOffline = await RemoveConnectionsAsync(nodeId, connections);
-
-            await database.KeyDeleteAsync(NodeConnectionsKey(nodeId));
-            await database.SetRemoveAsync(NodesKey, nodeId);
+            var (count, wentOffline) = await ClearNodeAsync(nodeId);
             logger.LogInformation(
-                "Realtime node {NodeId} cleared: {Count} connection(s), {Offline} user(s) offline, in {Elapsed}",
-                nodeId, connections.Count, wentOffline, time.GetElapsedTime(started));
+                "Realtime node {NodeId} stopped heartbeating; cleared: {Count} connection(s), {Offline} user(s) offline, in {Elapsed}",
+                nodeId, count, wentOffline, time.GetElapsedTime(started));
         }
     }
 
@@ -242,10 +252,29 @@ public sealed class PresenceTracker(
     /// </summary>
     public async Task RemoveNodeAsync(string nodeId)
     {
-        var database = redis.GetDatabase();
-        await RemoveConnectionsAsync(nodeId, await StoredConnectionsAsync(nodeId));
-        await database.SetRemoveAsync(NodesKey, nodeId);
-        await database.KeyDeleteAsync([NodeAliveKey(nodeId), NodeConnectionsKey(nodeId)]);
+        await ClearNodeAsync(nodeId);
+        await redis.GetDatabase().KeyDeleteAsync(NodeAliveKey(nodeId));
+    }
+
+    /// <summary>
+    /// Takes every connection of the node out of presence, each with its user's entry, and the node out of the swept
+    /// nodes once it holds none: connections that come meanwhile (a node taken for dead that lives) are cleared too, so
+    /// none is ever left in a user's set with no node to find it by. Returns the connections cleared and the users
+    /// who went offline.
+    /// </summary>
+    private async Task<(int Connections, int WentOffline)> ClearNodeAsync(string nodeId)
+    {
+        var (cleared, wentOffline) = (0, 0);
+        while (true)
+        {
+            var connections = await StoredConnectionsAsync(nodeId);
+            wentOffline += await RemoveConnectionsAsync(nodeId, connections);
+            cleared += connections.Count;
+            if ((int)await redis.GetDatabase().ScriptEvaluateAsync(ForgetEmptyNodeScript, new { nodes = (RedisKey)NodesKey, nodeId, nodeConnections = NodeConnectionsKey(nodeId) }) == 1)
+            {
+                return (cleared, wentOffline);
+            }
+        }
     }
 
     /// <summary>A node's connections as Redis holds them: connection id to user.</summary>

@@ -63,6 +63,30 @@ public sealed class NodePresenceTests(SocialChatAppFixture fixture)
         Assert.Empty(await presence.OnlineAmongAsync(userIds));
     }
 
+    /// <summary>
+    /// A starved node's late heartbeat lets the sweep take it for dead while it still takes connections; should it then
+    /// die before its next beat, the sweep must still find those.
+    /// </summary>
+    [Fact]
+    public async Task A_node_that_takes_connections_after_the_sweep_took_it_for_dead_and_then_dies_has_them_cleared()
+    {
+        var (early, late) = (await TestUser.RegisterAsync(fixture), await TestUser.RegisterAsync(fixture));
+        using var host = await InProcessServices.BuildAsync(fixture);
+        var presence = host.Services.GetRequiredService<PresenceTracker>();
+        var nodeId = Guid.NewGuid().ToString("N");
+        await presence.HeartbeatAsync(nodeId, new Dictionary<string, LiveConnection>());
+        await presence.ConnectedAsync(nodeId, "early-" + nodeId, early.Id);
+        await host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().KeyDeleteAsync($"presence:node:{nodeId}:alive");
+        await presence.SweepDeadNodesAsync();
+
+        // Still taking connections, the node dies before its next beat.
+        await presence.ConnectedAsync(nodeId, "late-" + nodeId, late.Id);
+        await presence.SweepDeadNodesAsync();
+
+        await AssertOfflineAsync(host, early);
+        await AssertOfflineAsync(host, late);
+    }
+
     private static async Task AssertOfflineAsync(IHost host, TestUser user)
     {
         var redis = host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
