@@ -22,7 +22,7 @@ public sealed class Accounts(
     private const string InvalidCredentials = "The login or the password is wrong.";
     private const string InvalidRefreshToken = "The refresh token is not valid; sign in again.";
 
-    // Verified against when the login names nobody, so both failures take the same time.
+    // Verified against when the login names nobody.
     private static readonly Lazy<string> DummyHash = new(() => new PasswordHasher<User>().HashPassword(null!, "not-a-real-password-0"));
 
     public async Task<Result<AuthResult>> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken)
@@ -112,46 +112,40 @@ public sealed class Accounts(
             return new DomainError.TooManyRequests("Too many failed logins; try again later.", retryAfter);
         }
 
+        // A login that names nobody is checked against a dummy hash by the same steps, so both failures take the same time.
         var password = PasswordPolicy.Normalize(request.Password);
-        if (user is null)
-        {
-            // As many hashes as a known account's failure costs (VerifyPasswordAsync), so that the time tells nothing.
-            passwordHasher.VerifyHashedPassword(null!, DummyHash.Value, password);
-            if (request.Password != password)
-            {
-                passwordHasher.VerifyHashedPassword(null!, DummyHash.Value, request.Password);
-            }
-        }
-
-        if (user is null || !await VerifyPasswordAsync(user, request.Password, password, cancellationToken))
+        var match = MatchPassword(user, user?.PasswordHash ?? DummyHash.Value, request.Password, password);
+        if (user is null || match == PasswordMatch.None)
         {
             await loginThrottle.RecordFailureAsync(user?.Id, normalizedLogin, clientAddress);
             return new DomainError.Unauthorized(InvalidCredentials);
         }
 
+        if (match == PasswordMatch.AsTyped)
+        {
+            // Registered before passwords were normalised: from now on the hash is the normalised password's.
+            var rehashed = passwordHasher.HashPassword(user, password);
+            await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, rehashed), cancellationToken);
+        }
+
         return await StartSessionAsync(user, request.DeviceName?.Trim(), cancellationToken);
     }
 
-    /// <summary>
-    /// Checks the normalised password. An account registered before passwords were normalised was hashed from the
-    /// password as typed: that is tried too when it differs, and on a match the hash becomes the normalised password's.
-    /// </summary>
-    private async Task<bool> VerifyPasswordAsync(User user, string typed, string normalized, CancellationToken cancellationToken)
+    private enum PasswordMatch
     {
-        if (passwordHasher.VerifyHashedPassword(user, user.PasswordHash, normalized) != PasswordVerificationResult.Failed)
-        {
-            return true;
-        }
-
-        if (typed == normalized || passwordHasher.VerifyHashedPassword(user, user.PasswordHash, typed) == PasswordVerificationResult.Failed)
-        {
-            return false;
-        }
-
-        var rehashed = passwordHasher.HashPassword(user, normalized);
-        await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, rehashed), cancellationToken);
-        return true;
+        None,
+        Normalized,
+        AsTyped,
     }
+
+    /// <summary>
+    /// Which form of the password the hash is of: the normalised one, or (an account registered before passwords were
+    /// normalised) the password as typed, tried only when the two differ.
+    /// </summary>
+    private PasswordMatch MatchPassword(User? user, string hash, string typed, string normalized) =>
+        passwordHasher.VerifyHashedPassword(user!, hash, normalized) != PasswordVerificationResult.Failed ? PasswordMatch.Normalized
+        : typed != normalized && passwordHasher.VerifyHashedPassword(user!, hash, typed) != PasswordVerificationResult.Failed ? PasswordMatch.AsTyped
+        : PasswordMatch.None;
 
     /// <summary>
     /// Rotation with reuse detection: a refresh token works once. Presenting one that was already rotated —
