@@ -62,7 +62,7 @@ public sealed class PresenceTracker(
 
     private static RedisKey NodeConnectionsKey(string nodeId) => $"presence:node:{nodeId}:connections";
 
-    private static RedisKey NodeAliveKey(string nodeId) => $"presence:node:{nodeId}:alive";
+    public static RedisKey NodeAliveKey(string nodeId) => $"presence:node:{nodeId}:alive";
 
     public async Task ConnectedAsync(string nodeId, string connectionId, Guid userId)
     {

@@ -76,7 +76,7 @@ public sealed class NodePresenceTests(SocialChatAppFixture fixture)
         var nodeId = Guid.NewGuid().ToString("N");
         await presence.HeartbeatAsync(nodeId, new Dictionary<string, LiveConnection>());
         await presence.ConnectedAsync(nodeId, "early-" + nodeId, early.Id);
-        await host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().KeyDeleteAsync($"presence:node:{nodeId}:alive");
+        await host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().KeyDeleteAsync(PresenceTracker.NodeAliveKey(nodeId));
         await presence.SweepDeadNodesAsync();
 
         // Still taking connections, the node dies before its next beat.
