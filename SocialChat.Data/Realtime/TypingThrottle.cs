@@ -13,6 +13,8 @@ namespace SocialChat.Data.Realtime;
 /// </summary>
 public sealed class TypingThrottle(IConnectionMultiplexer redis, IMemoryCache memberships)
 {
+    private long _membershipsForgotten;
+
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
     /// <summary>Carries "{conversationId:N}{userId:N}" for every membership that ended.</summary>
@@ -51,8 +53,11 @@ public sealed class TypingThrottle(IConnectionMultiplexer redis, IMemoryCache me
     public async Task AnnounceMembershipsEndedAsync(Guid conversationId, IReadOnlyCollection<Guid> userIds)
     {
         var subscriber = redis.GetSubscriber();
-        await Task.WhenAll(userIds.Select(userId => subscriber.PublishAsync(MembershipEndedChannel, $"{conversationId:N}{userId:N}")));
+        await Task.WhenAll(userIds.Select(userId => subscriber.PublishAsync(MembershipEndedChannel, MembershipEnded(conversationId, userId))));
     }
+
+    /// <summary>The announcement on <see cref="MembershipEndedChannel"/> that this user's membership of this conversation ended.</summary>
+    public static RedisValue MembershipEnded(Guid conversationId, Guid userId) => $"{conversationId:N}{userId:N}";
 
     /// <summary>What a node does with an announcement on <see cref="MembershipEndedChannel"/>.</summary>
     public void ForgetMembership(RedisValue announcement)
@@ -60,14 +65,37 @@ public sealed class TypingThrottle(IConnectionMultiplexer redis, IMemoryCache me
         var text = announcement.ToString();
         if (text.Length == 64 && Guid.TryParseExact(text[..32], "N", out var conversationId) && Guid.TryParseExact(text[32..], "N", out var userId))
         {
+            Interlocked.Increment(ref _membershipsForgotten);
             memberships.Remove((userId, conversationId));
         }
     }
 
-    public async Task<bool> IsMemberAsync(SocialDbContext db, Guid userId, Guid conversationId, CancellationToken cancellationToken) =>
-        await memberships.GetOrCreateAsync((userId, conversationId), entry =>
+    /// <remarks>
+    /// A membership read while an end was forgotten is not remembered: the read may have begun before the removal
+    /// committed, and what it stores after the forgetting would keep the removed member typing for the whole memory.
+    /// It is stored first and checked after, so a forgetting that comes between the two still finds it. Only a
+    /// membership that holds is remembered: an added member may type at once.
+    /// </remarks>
+    public async Task<bool> IsMemberAsync(SocialDbContext db, Guid userId, Guid conversationId, CancellationToken cancellationToken)
+    {
+        var key = (userId, conversationId);
+        if (memberships.TryGetValue(key, out _))
         {
-            entry.AbsoluteExpirationRelativeToNow = MembershipMemory;
-            return db.ConversationMembers.AnyAsync(m => m.ConversationId == conversationId && m.UserId == userId, cancellationToken);
-        });
+            return true;
+        }
+
+        var forgottenBefore = Interlocked.Read(ref _membershipsForgotten);
+        if (!await db.ConversationMembers.AnyAsync(m => m.ConversationId == conversationId && m.UserId == userId, cancellationToken))
+        {
+            return false;
+        }
+
+        memberships.Set(key, true, MembershipMemory);
+        if (Interlocked.Read(ref _membershipsForgotten) != forgottenBefore)
+        {
+            memberships.Remove(key);
+        }
+
+        return true;
+    }
 }

@@ -104,6 +104,23 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_user_refused_typing_before_they_were_added_can_type_once_added()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var newcomer = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner, await TestUser.RegisterAsync(fixture));
+        await using var ownerHub = await ConnectAsync(owner, 1);
+        await using var newcomerHub = await ConnectAsync(newcomer, 0);
+        await Assert.ThrowsAsync<HubException>(() => newcomerHub.Connection.InvokeAsync("Typing", group.Id, true));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.PostJsonAsync($"/api/v1/conversations/{group.Id}/members", new { userIds = new[] { newcomer.Id } })).StatusCode);
+        await newcomerHub.WaitForAsync<ConversationResponse>("ConversationChanged", c => c.Id == group.Id);
+        await newcomerHub.Connection.InvokeAsync("Typing", group.Id, true);
+
+        Assert.Equal(newcomer.Id, (await ownerHub.WaitForAsync<TypingChangedEvent>("TypingChanged", t => t.ConversationId == group.Id && t.IsTyping)).UserId);
+    }
+
+    [Fact]
     public async Task Read_receipts_reach_the_other_member_on_the_other_node()
     {
         var (alice, bob, direct) = await PairAsync();
