@@ -182,16 +182,36 @@ public sealed class ChatHub(
             throw new HubException($"Name between 0 and {presenceOptions.Value.MaxUsersPerQuery} users.");
         }
 
+        if (userIds.Length == 0)
+        {
+            return new List<PresenceResponse>();
+        }
+
         var max = presenceOptions.Value.MaxWatchedUsersPerConnection;
-        if (userIds.Length > 0 && !WatchedUsers.For(Context).TryAdd(userIds, max))
+        var watched = WatchedUsers.For(Context);
+        if (!watched.TryAdd(userIds, max))
         {
             throw new HubException($"A connection watches the presence of at most {max} users; open another connection for more.");
         }
 
+        var changesChecked = watched.ChangesChecked;
         var visible = await presence.VisibleUsersAsync(UserId, userIds, Context.ConnectionAborted);
         foreach (var userId in visible.Keys)
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, ChatGroups.Presence(userId), Context.ConnectionAborted);
+        }
+
+        if (watched.ChangesChecked != changesChecked)
+        {
+            // A change that may hide some of them was checked here while the groups were joined; its check may have come
+            // before their joins, and ended nothing.
+            var stillVisible = await presence.VisibleUsersAsync(UserId, visible.Keys, Context.ConnectionAborted);
+            foreach (var userId in visible.Keys.Where(id => !stillVisible.ContainsKey(id)))
+            {
+                await Groups.RemoveFromGroupAsync(Context.ConnectionId, ChatGroups.Presence(userId), Context.ConnectionAborted);
+            }
+
+            visible = stillVisible;
         }
 
         return await presence.StatusOfAsync(userIds, visible);

@@ -127,13 +127,13 @@ public sealed class PresenceWatches(
                 continue;
             }
 
-            if (connection.UserId == userId)
+            var targets = connection.UserId == userId ? watched.Among(others)
+                : others.Contains(connection.UserId) && watched.Contains(userId) ? [userId]
+                : [];
+            if (targets.Count > 0)
             {
-                watches.AddRange(watched.Among(others).Select(target => (connectionId, userId, target)));
-            }
-            else if (others.Contains(connection.UserId) && watched.Contains(userId))
-            {
-                watches.Add((connectionId, connection.UserId, userId));
+                watched.CountChangeChecked();
+                watches.AddRange(targets.Select(target => (connectionId, connection.UserId, target)));
             }
         }
 

@@ -13,6 +13,15 @@ public sealed class WatchedUsers
 
     private readonly HashSet<Guid> _users = [];
 
+    private long _changesChecked;
+
+    /// <summary>
+    /// How many announced changes (an unfollow, a block, a member leaving) found watches of this connection's to check.
+    /// A subscription that sees this move while it joins presence groups asks again about those it joined: the
+    /// change's check may have ended them before they were joined.
+    /// </summary>
+    public long ChangesChecked => Interlocked.Read(ref _changesChecked);
+
     /// <summary>Null for a connection that never watched anyone, which most connections hold no set for.</summary>
     public static WatchedUsers? Of(HubCallerContext connection) =>
         connection.Items.TryGetValue(ItemKey, out var watched) ? (WatchedUsers?)watched : null;
@@ -28,6 +37,9 @@ public sealed class WatchedUsers
         connection.Items[ItemKey] = created;
         return created;
     }
+
+    /// <summary>Counts a change that found watches here; before it ends any of them.</summary>
+    public void CountChangeChecked() => Interlocked.Increment(ref _changesChecked);
 
     /// <summary>Adds these users, unless that would take the connection past <paramref name="max"/>.</summary>
     public bool TryAdd(IReadOnlyCollection<Guid> userIds, int max)

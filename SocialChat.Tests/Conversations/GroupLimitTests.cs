@@ -25,7 +25,7 @@ public sealed class GroupLimitTests(SocialChatAppFixture fixture)
     public async Task A_group_cannot_be_created_or_grown_past_the_member_limit()
     {
         var users = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => TestUser.RegisterAsync(fixture)));
-        await using var db = await OpenDatabaseAsync();
+        await using var db = await TestDatabase.OpenAsync(fixture);
         var conversations = new Data.Conversations.Conversations(db, new NoLiveClients(), Options.Create(new ConversationOptions { MaxGroupMembers = MaxGroupMembers }));
 
         var tooBig = await conversations.CreateGroupAsync(users[0].Id, new CreateGroupRequest("Too big", [users[1].Id, users[2].Id, users[3].Id]), TestContext.Current.CancellationToken);
@@ -49,7 +49,7 @@ public sealed class GroupLimitTests(SocialChatAppFixture fixture)
         // Each addition on its own connection, as from different Api processes.
         var results = await Task.WhenAll(candidates.Select(async candidate =>
         {
-            await using var db = await OpenDatabaseAsync();
+            await using var db = await TestDatabase.OpenAsync(fixture);
             var conversations = new Data.Conversations.Conversations(db, new NoLiveClients(), Options.Create(new ConversationOptions { MaxGroupMembers = MaxGroupMembers }));
             return await conversations.AddMembersAsync(owner.Id, group.Id, new AddMembersRequest([candidate.Id]), TestContext.Current.CancellationToken);
         }));
@@ -65,7 +65,7 @@ public sealed class GroupLimitTests(SocialChatAppFixture fixture)
     public async Task A_group_is_created_and_grown_by_more_members_than_an_ordinary_body_could_name()
     {
         var owner = await TestUser.RegisterAsync(fixture);
-        var users = await InsertUsersAsync(2 * PastOrdinaryBody);
+        var users = await TestDatabase.InsertUsersAsync(fixture, 2 * PastOrdinaryBody);
         var firstHalf = users[..PastOrdinaryBody];
         var secondHalf = users[PastOrdinaryBody..];
 
@@ -77,7 +77,7 @@ public sealed class GroupLimitTests(SocialChatAppFixture fixture)
         Assert.Equal(HttpStatusCode.NoContent, grown.StatusCode);
         Assert.Equal(1 + PastOrdinaryBody, group.MemberCount);
         Assert.Equal(1 + (2 * PastOrdinaryBody), (await Chat.GetAsync(owner, group.Id)).MemberCount);
-        await using var db = await OpenDatabaseAsync();
+        await using var db = await TestDatabase.OpenAsync(fixture);
         var stored = await db.ConversationMembers.Where(m => m.ConversationId == group.Id).Select(m => m.UserId).ToListAsync(TestContext.Current.CancellationToken);
         Assert.Equal(users.Append(owner.Id).Order(), stored.Order());
     }
@@ -102,27 +102,6 @@ public sealed class GroupLimitTests(SocialChatAppFixture fixture)
         Assert.Contains($"({64 * 1024 + (64 * 10_000)} bytes)", tooLarge.GetProperty("detail").GetString(), StringComparison.Ordinal);
         var mine = await (await owner.Client.GetAsync("/api/v1/conversations")).ReadAsync<Page<ConversationResponse>>();
         Assert.Empty(mine.Items);
-    }
-
-    /// <summary>Users straight into the database: registering thousands would spend the test on password hashes.</summary>
-    private async Task<Guid[]> InsertUsersAsync(int count)
-    {
-        await using var db = await OpenDatabaseAsync();
-        var users = Enumerable.Range(0, count).Select(_ =>
-        {
-            var username = $"m{Guid.NewGuid():N}"[..32];
-            return new User { Username = username, Email = $"{username}@example.com", NormalizedEmail = $"{username}@EXAMPLE.COM".ToUpperInvariant(), PasswordHash = "-", DisplayName = username };
-        }).ToList();
-        db.Users.AddRange(users);
-        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
-        return [.. users.Select(u => u.Id).Order()];
-    }
-
-    private async Task<SocialDbContext> OpenDatabaseAsync()
-    {
-        var options = new DbContextOptionsBuilder<SocialDbContext>().UseNpgsql(await fixture.GetConnectionStringAsync("socialdb"));
-        SocialDbContextOptions.Configure(options);
-        return new SocialDbContext(options.Options);
     }
 
     private sealed class NoLiveClients : IConversationEvents

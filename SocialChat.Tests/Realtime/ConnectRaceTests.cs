@@ -41,8 +41,8 @@ public sealed class ConnectRaceTests
         // it joins its groups (subscriptions, not writes) and waits on its presence write. The two changes then commit
         // one after the other, the addition first, and each looks for the member's connections while that write still
         // waits.
-        await using var holdJoining = await HoldRowAsync(database, joining.Id);
-        await using var holdLeaving = await HoldRowAsync(secondDatabase, leaving.Id);
+        await using var holdJoining = await LockWaits.HoldConversationAsync(database, joining.Id);
+        await using var holdLeaving = await LockWaits.HoldConversationAsync(secondDatabase, leaving.Id);
         var addition = owner.Client.PostJsonAsync($"/api/v1/conversations/{joining.Id}/members", new { userIds = new[] { member.Id } });
         var removal = owner.Client.DeleteAsync($"/api/v1/conversations/{leaving.Id}/members/{member.Id}");
         await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(database, holdJoining), waiting => waiting == 1);
@@ -76,14 +76,6 @@ public sealed class ConnectRaceTests
         await device.WaitForAsync<MessageResponse>("MessageReceived", m => m.Id == afterAddition.Id);
         await Task.Delay(TimeSpan.FromMilliseconds(300));
         Assert.DoesNotContain(device.Received<MessageResponse>("MessageReceived"), m => m.ConversationId == leaving.Id);
-    }
-
-    private static async Task<NpgsqlTransaction> HoldRowAsync(NpgsqlConnection database, Guid conversationId)
-    {
-        var hold = await database.BeginTransactionAsync();
-        await using var lockRow = new NpgsqlCommand("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", database, hold) { Parameters = { new() { Value = conversationId } } };
-        await lockRow.ExecuteNonQueryAsync();
-        return hold;
     }
 
     private static async Task<bool> IsMemberAsync(NpgsqlConnection database, Guid conversationId, Guid userId)

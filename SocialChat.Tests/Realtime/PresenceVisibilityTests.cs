@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.SignalR.Client;
+using Npgsql;
+using SocialChat.Data.Conversations;
 using SocialChat.Data.Realtime;
 using SocialChat.Tests.Hosting;
+using StackExchange.Redis;
 
 namespace SocialChat.Tests.Realtime;
 
@@ -76,6 +79,50 @@ public sealed class PresenceVisibilityTests(SocialChatAppFixture fixture)
 
         await AssertOnlyControlHearsAsync(watcher, control, p => p.UserId == blocker.Id && p.Online);
         Assert.Equal(new PresenceResponse(blocker.Id, false, null), Assert.Single(await PresenceAsync(watcherUser, blocker)));
+    }
+
+    [Fact]
+    public async Task A_member_removed_while_a_subscription_to_them_joins_its_presence_groups_stays_hidden()
+    {
+        // The owner subscribes to a whole group of the most users one call may name. The node joins their presence groups
+        // one by one, in the order PostgreSQL answers (by id, and so by creation): the target, created last, is joined
+        // last, and is removed from the group while the others are joined, after the subscription found them visible.
+        var (owner, controlUser) = (await TestUser.RegisterAsync(fixture), await TestUser.RegisterAsync(fixture));
+        var others = await TestDatabase.InsertUsersAsync(fixture, new PresenceOptions().MaxUsersPerQuery - 1);
+        var target = await TestUser.RegisterAsync(fixture);
+        var group = await (await owner.Client.PostJsonAsync("/api/v1/conversations/groups", new { title = "Everyone", memberIds = others.Append(target.Id) }))
+            .ReadAsync<ConversationResponse>();
+        await SocialSteps.FollowAsync(controlUser, target);
+        await using var control = await SubscribeAsync(controlUser, 1, target);
+        await using var watcher = await ConnectAsync(owner, 1);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.GetConnectionStringAsync("cache")) + ",allowAdmin=true");
+        var server = redis.GetServers().Single();
+
+        await using var database = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
+        await database.OpenAsync();
+
+        // The removal waits on the group's row, and is let go once the first group is joined.
+        Task<HttpResponseMessage> removal;
+        Task<List<PresenceResponse>> subscribing;
+        await using (var hold = await LockWaits.HoldConversationAsync(database, group.Id))
+        {
+            removal = owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{target.Id}");
+            await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(database, hold), waiting => waiting == 1);
+            subscribing = watcher.Connection.InvokeAsync<List<PresenceResponse>>("SubscribePresence", others.Append(target.Id).ToArray());
+            var firstJoined = RedisChannel.Pattern($"*:group:{ChatGroups.Presence(others[0])}");
+            while ((await server.SubscriptionChannelsAsync(firstJoined)).Length == 0)
+            {
+                Assert.False(subscribing.IsCompleted, "The subscription ended before its first presence group was seen joined.");
+            }
+
+            await hold.RollbackAsync();
+        }
+
+        await ExpectNoContentAsync(removal);
+        Assert.Equal(new PresenceResponse(target.Id, false, null), (await subscribing).Single(p => p.UserId == target.Id));
+        await using var targetHub = await ConnectAsync(target, 0);
+
+        await AssertOnlyControlHearsAsync(watcher, control, p => p.UserId == target.Id && p.Online);
     }
 
     private async Task<HubClient> SubscribeAsync(TestUser user, int replica, params TestUser[] watched)

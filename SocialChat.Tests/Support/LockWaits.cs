@@ -2,9 +2,18 @@ using Npgsql;
 
 namespace SocialChat.Tests.Support;
 
-/// <summary>What a test that holds a lock in its own transaction asks PostgreSQL, to know the call it stalls is waiting.</summary>
+/// <summary>A lock a test holds in its own transaction, and what it asks PostgreSQL to know the call it stalls is waiting.</summary>
 public static class LockWaits
 {
+    /// <summary>Holds a conversation's row, where a change to its members waits, until the transaction ends.</summary>
+    public static async Task<NpgsqlTransaction> HoldConversationAsync(NpgsqlConnection connection, Guid conversationId)
+    {
+        var hold = await connection.BeginTransactionAsync();
+        await using var lockRow = new NpgsqlCommand("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", connection, hold) { Parameters = { new() { Value = conversationId } } };
+        await lockRow.ExecuteNonQueryAsync();
+        return hold;
+    }
+
     /// <summary>How many sessions wait for a lock the transaction holds, directly or behind another waiter (a row's queue).</summary>
     public static async Task<long> WaitingOnAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
