@@ -107,7 +107,8 @@ public sealed class Accounts(
             : await db.Users.SingleOrDefaultAsync(u => u.Username == normalizedLogin, cancellationToken);
 
         // Looked up first so the count is the account's, whichever spelling of it was typed.
-        if (await loginThrottle.RetryAfterAsync(user?.Id, normalizedLogin, clientAddress) is { } retryAfter)
+        var attempt = await loginThrottle.BeginAttemptAsync(user?.Id, normalizedLogin, clientAddress);
+        if (attempt.RetryAfter is { } retryAfter)
         {
             return new DomainError.TooManyRequests("Too many failed logins; try again later.", retryAfter);
         }
@@ -117,9 +118,11 @@ public sealed class Accounts(
         var match = MatchPassword(user, user?.PasswordHash ?? DummyHash.Value, request.Password, password);
         if (user is null || match == PasswordMatch.None)
         {
-            await loginThrottle.RecordFailureAsync(user?.Id, normalizedLogin, clientAddress);
+            loginThrottle.Failed(attempt, clientAddress);
             return new DomainError.Unauthorized(InvalidCredentials);
         }
+
+        await loginThrottle.TakeBackAttemptAsync(user.Id, normalizedLogin, clientAddress);
 
         if (match == PasswordMatch.AsTyped)
         {

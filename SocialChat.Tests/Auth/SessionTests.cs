@@ -67,6 +67,22 @@ public sealed class SessionTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task Failed_logins_made_side_by_side_are_locked_out_after_five_and_successes_never_count()
+    {
+        var user = await TestUser.RegisterAsync(fixture);
+        for (var login = 0; login < LoginThrottle.MaxFailures + 1; login++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = user.Password })).StatusCode);
+        }
+
+        var guesses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
+            _anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = "wrong password guess" })));
+
+        Assert.Equal(LoginThrottle.MaxFailures, guesses.Count(g => g.StatusCode == HttpStatusCode.Unauthorized));
+        Assert.Equal(20 - LoginThrottle.MaxFailures, guesses.Count(g => g.StatusCode == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
     public async Task Failed_logins_count_against_the_account_whichever_spelling_of_it_was_typed()
     {
         // An "s" in the username, so the email can also be spelt with the long s (U+017F), which upper-cases to "S".
