@@ -65,7 +65,7 @@ public static class Posts
     /// <summary>Deleting removes the row at once (every feed read filters by it) and queues removal from the timelines it was fanned out to.</summary>
     public static async Task<Result<bool>> DeleteAsync(SocialDbContext db, Guid userId, Guid postId, CancellationToken cancellationToken)
     {
-        var post = await db.Posts.SingleOrDefaultAsync(p => p.Id == postId, cancellationToken);
+        var post = await db.Posts.AsNoTracking().SingleOrDefaultAsync(p => p.Id == postId, cancellationToken);
         if (post is null)
         {
             return new DomainError.NotFound("Post not found.");
@@ -76,13 +76,21 @@ public static class Posts
             return new DomainError.Forbidden("Only the author can delete a post.");
         }
 
-        db.Posts.Remove(post);
+        // By a statement that counts what it deleted: a second delete of the same post at the same moment (a double tap,
+        // a retry) finds it gone, as one made after it does, and queues no second retraction.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await db.Posts.Where(p => p.Id == postId).ExecuteDeleteAsync(cancellationToken) == 0)
+        {
+            return new DomainError.NotFound("Post not found.");
+        }
+
         if (!post.MergedAtRead)
         {
             db.FanOutJobs.Add(new FanOutJob { PostId = post.Id, AuthorId = post.AuthorId, Kind = FanOutKind.Retract });
+            await db.SaveChangesAsync(cancellationToken);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return true;
     }
 

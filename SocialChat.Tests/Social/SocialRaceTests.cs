@@ -1,3 +1,4 @@
+using Npgsql;
 using SocialChat.Data.Common;
 using SocialChat.Data.Social;
 using SocialChat.Data.Users;
@@ -79,6 +80,34 @@ public sealed class SocialRaceTests(SocialChatAppFixture fixture)
             await ProblemAssert.IsProblemAsync(await fans[0].Client.GetAsync($"/api/v1/posts/{post.Id}"), HttpStatusCode.NotFound);
             await ProblemAssert.IsProblemAsync(await fans[0].Client.GetAsync($"/api/v1/posts/{post.Id}/comments"), HttpStatusCode.NotFound);
         }
+    }
+
+    [Fact]
+    public async Task A_post_deleted_twice_at_once_answers_204_then_404_never_500()
+    {
+        var author = await TestUser.RegisterAsync(fixture);
+        var post = await SocialSteps.PostAsync(author, "delete me twice");
+        await using var database = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
+        await database.OpenAsync();
+
+        // Both deletions have found the post and wait on its row; the first to go on deletes it.
+        HttpResponseMessage[] answers;
+        await using (var hold = await database.BeginTransactionAsync())
+        {
+            await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM posts WHERE id = $1 FOR UPDATE", database, hold) { Parameters = { new() { Value = post.Id } } })
+            {
+                await lockRow.ExecuteNonQueryAsync();
+            }
+
+            var deletions = Task.WhenAll(Enumerable.Range(0, 2).Select(_ => author.Client.DeleteAsync($"/api/v1/posts/{post.Id}")));
+            await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(database, hold), waiting => waiting == 2);
+            await hold.RollbackAsync();
+            answers = await deletions;
+        }
+
+        Assert.Equal([HttpStatusCode.NoContent, HttpStatusCode.NotFound], answers.Select(a => a.StatusCode).Order());
+        await ProblemAssert.IsProblemAsync(answers.Single(a => a.StatusCode == HttpStatusCode.NotFound), HttpStatusCode.NotFound);
+        await ProblemAssert.IsProblemAsync(await author.Client.GetAsync($"/api/v1/posts/{post.Id}"), HttpStatusCode.NotFound);
     }
 
     [Fact]
