@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -17,7 +18,7 @@ public static class Cursor
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         RespectRequiredConstructorParameters = true,
-        Converters = { new UtcOnlyDateTimeConverter() },
+        Converters = { new UtcOnlyDateTimeConverter(), new TextOnlyStringConverter() },
     };
 
     public static string Encode<TPosition>(TPosition position) =>
@@ -53,5 +54,29 @@ public static class Cursor
         }
 
         public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+    }
+
+    // A position's strings were read from PostgreSQL's text; a NUL or half a surrogate pair is a forged cursor, which
+    // PostgreSQL (NUL) or the driver's UTF-8 encoding (the half pair) would refuse with an exception, not a 400.
+    private sealed class TextOnlyStringConverter : JsonConverter<string>
+    {
+        private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+        public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var value = reader.GetString()!;
+            try
+            {
+                StrictUtf8.GetByteCount(value);
+            }
+            catch (EncoderFallbackException exception)
+            {
+                throw new JsonException("A cursor's text must be whole characters.", exception);
+            }
+
+            return value.Contains('\0', StringComparison.Ordinal) ? throw new JsonException("A cursor's text cannot hold NUL.") : value;
+        }
+
+        public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
     }
 }

@@ -1,3 +1,5 @@
+using System.Buffers.Text;
+using System.Text;
 using SocialChat.Data.Common;
 using SocialChat.Data.Users;
 using SocialChat.Tests.Hosting;
@@ -87,6 +89,13 @@ public sealed class UsersTests(SocialChatAppFixture fixture)
         Assert.Equal(byName.Select(u => u.Id).Append(byDisplayName.Id).Order(), seen.Select(u => u.Id).Order());
         await ProblemAssert.IsValidationProblemAsync(await searcher.Client.GetAsync("/api/v1/users?query="), "query");
         await ProblemAssert.IsValidationProblemAsync(await searcher.Client.GetAsync($"/api/v1/users?query={prefix}&cursor=not-a-cursor"), "cursor");
+        // Cursors forged with a position PostgreSQL cannot take as text: a NUL, half a surrogate pair.
+        foreach (var forged in new[] { "\"\\u0000\"", "\"a\\ud800\"" })
+        {
+            var forgedCursor = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(forged));
+            await ProblemAssert.IsValidationProblemAsync(await searcher.Client.GetAsync($"/api/v1/users?query={prefix}&cursor={forgedCursor}"), "cursor");
+        }
+
         await ProblemAssert.IsValidationProblemAsync(await searcher.Client.GetAsync($"/api/v1/users?query={prefix}&limit=101"), "limit");
     }
 
