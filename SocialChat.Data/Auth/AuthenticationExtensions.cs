@@ -19,6 +19,7 @@ public static class AuthenticationExtensions
     {
         builder.Services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddHostedService<RevocationsAfterRedisOutage>();
         builder.Services.AddSingleton<AccessTokenIssuer>();
         builder.Services.AddSingleton<RefreshTokens>();
 

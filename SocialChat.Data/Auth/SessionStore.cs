@@ -41,6 +41,9 @@ public sealed class SessionStore(
 
     private static RedisKey KeyFor(Guid sessionId) => $"session:{sessionId:N}";
 
+    /// <summary>Long enough to outlive every access token of the session; after that they fail on expiry anyway.</summary>
+    private TimeSpan RevokedMarkerLifetime => jwtOptions.Value.AccessTokenLifetime + TimeSpan.FromMinutes(1);
+
     public async Task<bool> IsLiveAsync(Guid sessionId, Guid userId, CancellationToken cancellationToken)
     {
         try
@@ -101,6 +104,27 @@ public sealed class SessionStore(
         return true;
     }
 
+    /// <summary>
+    /// Marks again in Redis every session revoked within the lifetime of its access tokens, and returns how many. A
+    /// revoke made while Redis was away wrote PostgreSQL alone; a Redis that comes back with its data (it persists to
+    /// disk, and a frozen one keeps it in memory) would still hold such a session as live, and its tokens would work
+    /// again until they expired.
+    /// </summary>
+    public async Task<int> MarkRecentRevocationsAsync()
+    {
+        var markerLifetime = RevokedMarkerLifetime;
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
+        var revoked = await db.Sessions.AsNoTracking()
+            .Where(s => s.RevokedAt > now - markerLifetime)
+            .Select(s => new { s.Id, RevokedAt = s.RevokedAt!.Value })
+            .ToListAsync();
+        var database = redis.GetDatabase();
+        await Task.WhenAll(revoked.Select(s => database.StringSetAsync(KeyFor(s.Id), RevokedMarker, s.RevokedAt + markerLifetime - now)));
+        return revoked.Count;
+    }
+
     private Task<LiveSession?> LoadAsync(Guid sessionId, CancellationToken cancellationToken) =>
         QueryLiveAsync(live => live.Where(s => s.Id == sessionId).Select(s => new LiveSession(s.UserId, s.ExpiresAt)).SingleOrDefaultAsync(cancellationToken));
 
@@ -120,8 +144,7 @@ public sealed class SessionStore(
             var database = redis.GetDatabase();
             if (session is null)
             {
-                // Long enough to outlive every access token of the session; after that they fail on expiry anyway.
-                await database.StringSetAsync(KeyFor(sessionId), RevokedMarker, jwtOptions.Value.AccessTokenLifetime + TimeSpan.FromMinutes(1))
+                await database.StringSetAsync(KeyFor(sessionId), RevokedMarker, RevokedMarkerLifetime)
                     .WaitAsync(outage.Value.DroppableWorkTimeout);
             }
             else
