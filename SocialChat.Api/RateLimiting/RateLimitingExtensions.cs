@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SocialChat.Data.Auth;
@@ -33,14 +34,18 @@ internal static class RateLimitingExtensions
 
     private static (string Key, int Permits) PartitionOf(HttpContext context, RateLimitOptions options)
     {
-        // Authentication runs before the limiter, so a valid token has already named its user.
-        if (context.User.Identity?.IsAuthenticated == true)
+        var onAuthRoutes = context.Request.Path.StartsWithSegments("/api/v1/auth");
+        // Authentication runs before the limiter, so a valid token has already named its user. Not on the routes that
+        // sign in (register, login, refresh: no authorization asked): a token of one's own sent along would lift them
+        // into that user's far larger budget, and every account registered would bring another.
+        var signsIn = onAuthRoutes && context.GetEndpoint()?.Metadata.GetMetadata<IAuthorizeData>() is null;
+        if (context.User.Identity?.IsAuthenticated == true && !signsIn)
         {
             return ($"rate:user:{context.User.GetUserId():N}", options.AuthenticatedPermits);
         }
 
         var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        return context.Request.Path.StartsWithSegments("/api/v1/auth")
+        return onAuthRoutes
             ? ($"rate:auth:{address}", options.AuthPermits)
             : ($"rate:anonymous:{address}", options.AnonymousPermits);
     }
