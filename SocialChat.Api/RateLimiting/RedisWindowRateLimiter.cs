@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.RateLimiting;
 using SocialChat.Data.Common;
 using StackExchange.Redis;
@@ -9,6 +10,12 @@ namespace SocialChat.Api.RateLimiting;
 /// reached, or does not answer within <paramref name="redisBound"/>, the partition falls back to an in-process
 /// window: limits loosen to per instance rather than failing open, failing every request or holding it.
 /// </summary>
+/// <remarks>
+/// One of these per user and per client address. It says how long it has been idle, so the partitioned limiter
+/// forgets it once its caller has gone quiet (its count lives on in Redis), and its fallback window exists only once
+/// Redis has failed and runs no timer of its own: a partition kept for every caller ever seen, each with a timer, grew
+/// the Api's memory and timer work with every new user and address.
+/// </remarks>
 internal sealed class RedisWindowRateLimiter(IConnectionMultiplexer redis, string key, int permits, TimeSpan window, TimeSpan redisBound) : RateLimiter
 {
     // Returns {count, milliseconds left in the window}.
@@ -18,14 +25,17 @@ internal sealed class RedisWindowRateLimiter(IConnectionMultiplexer redis, strin
         return { count, redis.call('PTTL', @key) }
         """);
 
-    private readonly FixedWindowRateLimiter _fallback = new(new FixedWindowRateLimiterOptions
+    private readonly Lazy<FixedWindowRateLimiter> _fallback = new(() => new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
     {
         PermitLimit = permits,
         Window = window,
         QueueLimit = 0,
-    });
+        AutoReplenishment = false,
+    }));
 
-    public override TimeSpan? IdleDuration => null;
+    private long _lastAcquiredAt = Stopwatch.GetTimestamp();
+
+    public override TimeSpan? IdleDuration => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastAcquiredAt));
 
     public override RateLimiterStatistics? GetStatistics() => null;
 
@@ -34,6 +44,7 @@ internal sealed class RedisWindowRateLimiter(IConnectionMultiplexer redis, strin
 
     protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
     {
+        Interlocked.Exchange(ref _lastAcquiredAt, Stopwatch.GetTimestamp());
         try
         {
             var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
@@ -44,15 +55,17 @@ internal sealed class RedisWindowRateLimiter(IConnectionMultiplexer redis, strin
         }
         catch (Exception exception) when (TransientFailures.IsRedisCallFailure(exception, cancellationToken))
         {
-            return await _fallback.AcquireAsync(permitCount, cancellationToken);
+            // Starts a new window once the last has passed: the replenishment a timer would otherwise run.
+            _fallback.Value.TryReplenish();
+            return await _fallback.Value.AcquireAsync(permitCount, cancellationToken);
         }
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && _fallback.IsValueCreated)
         {
-            _fallback.Dispose();
+            _fallback.Value.Dispose();
         }
 
         base.Dispose(disposing);
