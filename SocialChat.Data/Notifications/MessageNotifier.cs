@@ -10,7 +10,8 @@ namespace SocialChat.Data.Notifications;
 /// messages themselves. Its actor is the sender of the conversation's latest message. A member holds at most one unread
 /// message notification per conversation (a unique partial index), so a busy group does not fill an inbox and two
 /// Workers side by side cannot write one twice; once they read it, or the conversation, the next message notifies them
-/// again.
+/// again. None in a direct conversation whose two members a block separates (the one sent before the block included):
+/// the notification would come from someone the recipient blocked, or who blocked them.
 /// </summary>
 public sealed class MessageNotifier(SocialDbContext db, PresenceTracker presence)
 {
@@ -30,6 +31,10 @@ public sealed class MessageNotifier(SocialDbContext db, PresenceTracker presence
               AND NOT EXISTS (
                   SELECT 1 FROM notifications AS n
                   WHERE n.recipient_id = m.user_id AND n.conversation_id = c.id AND n.kind = 'Message' AND n.read_at IS NULL)
+              AND NOT (c.kind = 'Direct' AND EXISTS (
+                  SELECT 1 FROM blocks AS b
+                  WHERE (b.blocker_id = m.user_id AND b.blocked_id = latest.sender_id)
+                     OR (b.blocker_id = latest.sender_id AND b.blocked_id = m.user_id)))
             """).ToListAsync(cancellationToken);
         if (unread.Count == 0)
         {

@@ -117,6 +117,37 @@ public sealed class MessageNotificationTests(SocialChatAppFixture fixture)
         Assert.Equal([keptIn.Id], (await MessageNotificationsAsync(member)).Select(n => n.ConversationId));
     }
 
+    /// <summary>
+    /// A block separates the two members of a direct conversation: a message notification there would come from someone
+    /// the recipient blocked. The Worker's own pass sees the recipient online (a later message to an offline marker,
+    /// taken in the same pass or after, tells that it has run); the notifier then looks again here, the recipient having
+    /// blocked the sender and gone offline meanwhile.
+    /// </summary>
+    [Fact]
+    public async Task A_direct_message_from_someone_the_recipient_then_blocks_does_not_notify_them()
+    {
+        var users = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => TestUser.RegisterAsync(fixture)));
+        var (sender, recipient, other, marker) = (users[0], users[1], users[2], users[3]);
+        var blockedIn = await Chat.OpenDirectAsync(sender, recipient);
+        var toMarker = await Chat.OpenDirectAsync(other, marker);
+        var recipientHub = await HubClient.ConnectAsync(fixture.GetEndpoint("realtime", 0), recipient.AccessToken);
+        await Chat.SendAsync(sender, blockedIn.Id, "are you there?");
+        await Chat.SendAsync(other, toMarker.Id, "and you?");
+        await MessageNotificationsWhenAsync(marker, n => n.Count == 1);
+        Assert.Equal(HttpStatusCode.NoContent, (await recipient.Client.PostAsync($"/api/v1/users/{sender.Id}/block", null)).StatusCode);
+        await recipientHub.DisposeAsync();
+        using var host = await InProcessServices.BuildAsync(fixture);
+        var presence = host.Services.GetRequiredService<PresenceTracker>();
+        await Eventually.HoldsAsync(() => presence.OnlineAmongAsync([recipient.Id]), online => online.Count == 0);
+        await using var scope = host.Services.CreateAsyncScope();
+
+        var notified = await new MessageNotifier(scope.ServiceProvider.GetRequiredService<SocialDbContext>(), presence)
+            .NotifyOfflineMembersAsync([blockedIn.Id], TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, notified);
+        Assert.Empty(await MessageNotificationsAsync(recipient));
+    }
+
     private static async Task<List<NotificationResponse>> MessageNotificationsAsync(TestUser user) =>
         [.. (await SocialSteps.NotificationsAsync(user)).Where(n => n.Kind == NotificationKind.Message)];
 
