@@ -16,6 +16,13 @@ public static class Posts
     // likes and comments would otherwise still reach the blocker as notifications. What was there before the block stays.
     private static readonly DomainError BlockedFromPost = new DomainError.Forbidden("A block stands between you and this post's author: you cannot like or comment on it.");
 
+    /// <summary>Inside the caller's transaction, under the pair's shared lock: a block made meanwhile waits for its commit.</summary>
+    private static async Task<bool> NoBlockBetweenAsync(SocialDbContext db, Guid userId, Guid authorId, CancellationToken cancellationToken)
+    {
+        await db.ShareUserPairLockAsync(userId, authorId, cancellationToken);
+        return !await db.EitherBlocksAsync(userId, authorId, cancellationToken);
+    }
+
     /// <summary>
     /// The post and its fan-out job commit together; the Worker delivers it to followers' timelines, and it is in the
     /// author's own at once. A popular author's post gets no job: it is merged into feeds at read time instead, and that
@@ -127,17 +134,12 @@ public static class Posts
             return new DomainError.NotFound("Post not found.");
         }
 
-        if (await db.EitherBlocksAsync(userId, authorId.Value, cancellationToken))
-        {
-            return BlockedFromPost;
-        }
-
         try
         {
-            await IdempotentRelation.InsertAsync(
+            var allowed = await IdempotentRelation.InsertAsync(
                 db,
                 notifier,
-                mayInsert: null,
+                () => NoBlockBetweenAsync(db, userId, authorId.Value, cancellationToken),
                 $"INSERT INTO post_likes (post_id, user_id, created_at) VALUES ({postId}, {userId}, {DateTime.UtcNow}) ON CONFLICT DO NOTHING",
                 async () =>
                 {
@@ -146,13 +148,12 @@ public static class Posts
                     notifier.Add(NotificationKind.Like, authorId.Value, userId, postId);
                 },
                 cancellationToken);
+            return allowed ? true : BlockedFromPost;
         }
         catch (PostgresException exception) when (IsPostDeletedMeanwhile(exception))
         {
             return new DomainError.NotFound("Post not found.");
         }
-
-        return true;
     }
 
     public static async Task<Result<bool>> UnlikeAsync(SocialDbContext db, Guid userId, Guid postId, CancellationToken cancellationToken)
@@ -192,12 +193,12 @@ public static class Posts
             return new DomainError.NotFound("Post not found.");
         }
 
-        if (await db.EitherBlocksAsync(userId, authorId.Value, cancellationToken))
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await NoBlockBetweenAsync(db, userId, authorId.Value, cancellationToken))
         {
             return BlockedFromPost;
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var comment = new Comment { PostId = postId, AuthorId = userId, Body = text.Value };
         db.Comments.Add(comment);
         notifier.Add(NotificationKind.Comment, authorId.Value, userId, postId, comment.Id);

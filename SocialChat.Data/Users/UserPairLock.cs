@@ -13,4 +13,12 @@ internal static class UserPairLock
     /// </summary>
     public static Task LockUserPairAsync(this SocialDbContext db, Guid userA, Guid userB, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlAsync($"SELECT 1 FROM users WHERE id IN ({userA}, {userB}) ORDER BY id FOR NO KEY UPDATE", cancellationToken);
+
+    /// <summary>
+    /// The pair's lock for what only needs no block to land between them while it runs (a like, a comment): shared, so
+    /// the many likes of a popular author's posts do not wait on one another, while a block waits for them and they
+    /// for a block.
+    /// </summary>
+    public static Task ShareUserPairLockAsync(this SocialDbContext db, Guid userA, Guid userB, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"SELECT 1 FROM users WHERE id IN ({userA}, {userB}) ORDER BY id FOR SHARE", cancellationToken);
 }

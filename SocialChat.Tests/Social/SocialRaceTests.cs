@@ -111,6 +111,40 @@ public sealed class SocialRaceTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_block_answers_only_once_the_blocked_users_like_and_comment_in_flight_have_landed()
+    {
+        var (author, fan) = (await TestUser.RegisterAsync(fixture), await TestUser.RegisterAsync(fixture));
+        var post = await SocialSteps.PostAsync(author, "like me while I block you");
+        await using var database = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
+        await database.OpenAsync();
+
+        // The like and the comment have passed their block checks and wait on the post's row to write; the block
+        // comes then.
+        await using var hold = await database.BeginTransactionAsync();
+        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM posts WHERE id = $1 FOR UPDATE", database, hold) { Parameters = { new() { Value = post.Id } } })
+        {
+            await lockRow.ExecuteNonQueryAsync();
+        }
+
+        var like = fan.Client.PostAsync($"/api/v1/posts/{post.Id}/like", null);
+        var comment = fan.Client.PostJsonAsync($"/api/v1/posts/{post.Id}/comments", new { body = "before the block" });
+        await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(database, hold), waiting => waiting == 2);
+        var block = author.Client.PostAsync($"/api/v1/users/{fan.Id}/block", null);
+        var waitingBehind = await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(database, hold), waiting => waiting == 3, TimeSpan.FromSeconds(5));
+        var answeredBeforeThem = block.IsCompleted;
+        await hold.RollbackAsync();
+
+        // Had the block answered first, the like and comment landing after it would reach the author from someone
+        // they had blocked.
+        Assert.False(answeredBeforeThem, "The block answered while the blocked user's like and comment were still to land.");
+        Assert.Equal(3, waitingBehind);
+        Assert.Equal(HttpStatusCode.NoContent, (await like).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await comment).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await block).StatusCode);
+        await ProblemAssert.IsProblemAsync(await fan.Client.PostAsync($"/api/v1/posts/{post.Id}/like", null), HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public async Task Once_a_block_has_answered_the_blocked_user_follows_nobody_of_the_pair_whatever_raced_it()
     {
         var pairs = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ => (Blocker: await TestUser.RegisterAsync(fixture), Blocked: await TestUser.RegisterAsync(fixture))));
