@@ -94,10 +94,12 @@ public sealed class HomeFeed(SocialDbContext db, TimelineStore timelines, IOptio
         var slice = await timelines.ReadAsync(userId, before, window + 1);
         if (slice is null)
         {
-            // Never built, expired or lost with Redis: rebuild it from PostgreSQL, then serve from it.
+            // Never built, expired or lost with Redis: rebuild it from PostgreSQL, then serve from it. Begun before the
+            // read, so that what is fanned out while it runs lands in the timeline too.
+            await timelines.BeginBuildAsync(userId);
             var newest = await FannedOutPosts(userId).OrderByDescending(p => p.Id).Select(p => p.Id)
                 .Take(options.Value.TimelineCapacity).ToListAsync(cancellationToken);
-            await timelines.StoreBuiltAsync(userId, newest);
+            await timelines.FinishBuildAsync(userId, newest);
             slice = await timelines.ReadAsync(userId, before, window + 1)
                 ?? throw new InvalidOperationException("A timeline just built could not be read back.");
         }

@@ -9,10 +9,24 @@ namespace SocialChat.Data.Social;
 /// only ever grows from a complete state: fan-out adds to timelines that exist, and a missing one is
 /// rebuilt from PostgreSQL in full, so Redis losing a key costs a rebuild, never a post.
 /// </summary>
+/// <remarks>
+/// A rebuild first creates the key, marked as building, and then reads PostgreSQL: a post committed after that read
+/// began is fanned out into the key meanwhile, and the rebuild adds its list to what the key holds rather than replacing
+/// it. Had the key been created only with the list, such a post would have been skipped by its fan-out (no timeline
+/// yet) and missing from the list, and so from the feed for good.
+/// </remarks>
 public sealed class TimelineStore(IConnectionMultiplexer redis, IOptions<SocialOptions> options, IOptions<RedisOutageOptions> outage)
 {
-    // A sorted set cannot be empty; this member makes "built, nothing in it" distinguishable from "missing".
+    // A sorted set cannot be empty; these members make "being built" and "built, nothing in it" distinguishable from
+    // "missing". A timeline holds one of them, at rank 0, whose score no post has.
     private const string BuiltMarker = "built";
+    private const string BuildingMarker = "building";
+
+    private static readonly LuaScript BeginBuildScript = LuaScript.Prepare("""
+        if redis.call('EXISTS', @key) == 0 then
+            redis.call('ZADD', @key, '-inf', @building)
+        end
+        """);
 
     private static readonly LuaScript AddIfBuiltScript = LuaScript.Prepare("""
         if redis.call('EXISTS', @key) == 1 then
@@ -64,16 +78,26 @@ public sealed class TimelineStore(IConnectionMultiplexer redis, IOptions<SocialO
         await Task.WhenAll(writes);
     }
 
-    /// <summary>Replaces a timeline with a complete list of post ids (newest first, at most the capacity).</summary>
-    public async Task StoreBuiltAsync(Guid userId, IReadOnlyList<Guid> postIds)
+    /// <summary>Creates the timeline, marked as being built, unless it exists: fan-out adds to it from then on.</summary>
+    public Task BeginBuildAsync(Guid userId) =>
+        Database.ScriptEvaluateAsync(BeginBuildScript, new { key = KeyFor(userId), building = BuildingMarker });
+
+    /// <summary>
+    /// Completes a timeline begun by <see cref="BeginBuildAsync"/> with the list read from PostgreSQL once it was begun
+    /// (newest first, at most the capacity), adding to what fan-out put there meanwhile.
+    /// </summary>
+    public async Task FinishBuildAsync(Guid userId, IReadOnlyList<Guid> postIds)
     {
-        var entries = postIds
-            .Select(id => new SortedSetEntry(id.ToString("N"), ScoreOf(id)))
-            .Append(new SortedSetEntry(BuiltMarker, double.NegativeInfinity))
-            .ToArray();
+        var key = KeyFor(userId);
         var transaction = Database.CreateTransaction();
-        _ = transaction.KeyDeleteAsync(KeyFor(userId));
-        _ = transaction.SortedSetAddAsync(KeyFor(userId), entries);
+        _ = transaction.SortedSetAddAsync(key, BuiltMarker, double.NegativeInfinity);
+        _ = transaction.SortedSetRemoveAsync(key, BuildingMarker);
+        if (postIds.Count > 0)
+        {
+            _ = transaction.SortedSetAddAsync(key, [.. postIds.Select(id => new SortedSetEntry(id.ToString("N"), ScoreOf(id)))]);
+        }
+
+        _ = transaction.SortedSetRemoveRangeByRankAsync(key, 1, -(options.Value.TimelineCapacity + 1));
         await transaction.ExecuteAsync();
     }
 
@@ -85,22 +109,26 @@ public sealed class TimelineStore(IConnectionMultiplexer redis, IOptions<SocialO
     {
         var key = KeyFor(userId);
         var maxScore = before is { } beforeId ? ScoreOf(beforeId) : double.PositiveInfinity;
+        var batch = Database.CreateBatch();
+        var built = batch.SortedSetScoreAsync(key, BuiltMarker);
         // Entries sharing the cursor's millisecond may sit on either side of it; over-fetch and filter by id.
-        var entries = await Database.SortedSetRangeByScoreWithScoresAsync(
+        var entries = batch.SortedSetRangeByScoreWithScoresAsync(
             key, start: double.NegativeInfinity, stop: maxScore, order: Order.Descending, take: count + 64);
-        if (entries.Length == 0)
+        var length = batch.SortedSetLengthAsync(key);
+        batch.Execute();
+        await Task.WhenAll(built, entries, length);
+        if (built.Result is null)
         {
             return null;
         }
 
-        var ids = entries
-            .Where(e => e.Element != BuiltMarker)
+        var ids = entries.Result
+            .Where(e => e.Element != BuiltMarker && e.Element != BuildingMarker)
             .Select(e => Guid.ParseExact(e.Element.ToString(), "N"))
             .Where(id => before is null || id < before)
             .Take(count)
             .ToList();
-        var length = await Database.SortedSetLengthAsync(key);
-        return new TimelineSlice(ids, IsComplete: length - 1 < options.Value.TimelineCapacity);
+        return new TimelineSlice(ids, IsComplete: length.Result - 1 < options.Value.TimelineCapacity);
     }
 
     // A v7 id starts with its Unix millisecond (48 bits, big-endian): scoring by it makes the set's order the id order.

@@ -1,6 +1,4 @@
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Realtime;
@@ -23,9 +21,9 @@ public sealed class TypingMembershipTests(SocialChatAppFixture fixture)
         using var node = await InProcessServices.BuildAsync(fixture);
         var typing = node.Services.GetRequiredService<TypingThrottle>();
         var options = node.Services.GetRequiredService<DbContextOptions<SocialDbContext>>();
-        var heldRead = new HeldReads();
+        var heldRead = new HeldQueryAnswer();
 
-        await using (var db = new SocialDbContext(new DbContextOptionsBuilder<SocialDbContext>(options).AddInterceptors(heldRead).Options))
+        await using (var db = heldRead.Open(options))
         {
             var read = typing.IsMemberAsync(db, member.Id, group.Id, TestContext.Current.CancellationToken);
             await heldRead.Answered.WaitAsync(TestContext.Current.CancellationToken);
@@ -39,24 +37,5 @@ public sealed class TypingMembershipTests(SocialChatAppFixture fixture)
 
         await using var scope = node.Services.CreateAsyncScope();
         Assert.False(await typing.IsMemberAsync(scope.ServiceProvider.GetRequiredService<SocialDbContext>(), member.Id, group.Id, TestContext.Current.CancellationToken));
-    }
-
-    /// <summary>Holds a query's answer, once PostgreSQL has given it, until released.</summary>
-    private sealed class HeldReads : DbCommandInterceptor
-    {
-        private readonly TaskCompletionSource _answered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task Answered => _answered.Task;
-
-        public void Release() => _released.TrySetResult();
-
-        public override async ValueTask<DbDataReader> ReaderExecutedAsync(
-            DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
-        {
-            _answered.TrySetResult();
-            await _released.Task.WaitAsync(cancellationToken);
-            return result;
-        }
     }
 }

@@ -1,5 +1,9 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using SocialChat.Data.Common;
+using SocialChat.Data.Infrastructure;
 using SocialChat.Data.Social;
 using SocialChat.Tests.Hosting;
 using StackExchange.Redis;
@@ -43,6 +47,35 @@ public sealed class FeedTests(SocialChatAppFixture fixture)
             var post = await SocialSteps.PostAsync(author, body);
             Assert.Equal(post.Id, (await SocialSteps.FeedAsync(author)).First().Id);
         }
+    }
+
+    /// <summary>
+    /// A reader's timeline is rebuilt from PostgreSQL when it is missing (a first read, or Redis lost it). A followee's
+    /// post fanned out while that rebuild runs lands in it all the same. The rebuild runs in the test's own process,
+    /// held once PostgreSQL has answered its read, from before the post; a second follower, whose timeline is built,
+    /// shows when the fan-out has run.
+    /// </summary>
+    [Fact]
+    public async Task A_post_fanned_out_while_the_readers_timeline_is_rebuilt_is_in_it()
+    {
+        var (reader, control, author) = (await TestUser.RegisterAsync(fixture), await TestUser.RegisterAsync(fixture), await TestUser.RegisterAsync(fixture));
+        await SocialSteps.FollowAsync(reader, author);
+        await SocialSteps.FollowAsync(control, author);
+        Assert.Empty(await SocialSteps.FeedAsync(control));
+        using var host = await InProcessServices.BuildAsync(fixture);
+        // The reader's follows, then the rebuild's read.
+        var heldRebuild = new HeldQueryAnswer(queryToHold: 2);
+        await using var db = heldRebuild.Open(host.Services.GetRequiredService<DbContextOptions<SocialDbContext>>());
+        var feed = new HomeFeed(db, host.Services.GetRequiredService<TimelineStore>(), host.Services.GetRequiredService<IOptions<SocialOptions>>());
+
+        var rebuilding = feed.ReadAsync(reader.Id, cursor: null, limit: null, TestContext.Current.CancellationToken);
+        await heldRebuild.Answered.WaitAsync(TestContext.Current.CancellationToken);
+        var post = await SocialSteps.PostAsync(author, "fanned out while the reader's timeline is rebuilt");
+        await SocialSteps.FeedWhenAsync(control, f => f.Any(p => p.Id == post.Id));
+        heldRebuild.Release();
+        await rebuilding;
+
+        Assert.Equal([post.Id], (await SocialSteps.FeedAsync(reader)).Select(p => p.Id));
     }
 
     [Fact]
