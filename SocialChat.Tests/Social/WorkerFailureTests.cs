@@ -1,3 +1,5 @@
+using Npgsql;
+using SocialChat.Data.Notifications;
 using SocialChat.Tests.Hosting;
 
 namespace SocialChat.Tests.Social;
@@ -38,5 +40,36 @@ public sealed class WorkerFailureTests
             var feed = await SocialSteps.FeedWhenAsync(reader, f => f.Count >= posts.Count, TimeSpan.FromSeconds(90));
             Assert.Equal(posts.AsEnumerable().Reverse(), feed.Select(p => p.Id));
         }
+    }
+
+    [Fact]
+    public async Task A_worker_killed_while_notifying_offline_members_notifies_them_once_restarted()
+    {
+        await using var app = await SocialChatAppFixture.StartAppAsync(new Dictionary<string, string> { ["MessageNotifications__Lease"] = "00:00:03" });
+        var (sender, offline) = (await TestUser.RegisterAsync(app), await TestUser.RegisterAsync(app));
+        var direct = await Chat.OpenDirectAsync(sender, offline);
+        await using var database = new NpgsqlConnection(await app.GetConnectionStringAsync("socialdb"));
+        await database.OpenAsync();
+
+        // The Worker takes the conversation and waits to read the notifications; it dies there.
+        await using (var hold = await database.BeginTransactionAsync())
+        {
+            await using (var lockNotifications = new NpgsqlCommand("LOCK TABLE notifications IN ACCESS EXCLUSIVE MODE", database, hold))
+            {
+                await lockNotifications.ExecuteNonQueryAsync();
+            }
+
+            await Chat.SendAsync(sender, direct.Id, "are you there?");
+            await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(database, hold), waiting => waiting == 1);
+            app.KillInstance("worker");
+            await app.ResourceNotifications.WaitForResourceAsync("worker", s => s.State == "Exited");
+        }
+
+        app.StartInstance("worker");
+
+        // Once the lease of the dead Worker's pass has ended (a restart on a busy machine takes a while of its own).
+        var notified = await Eventually.HoldsAsync(() => SocialSteps.NotificationsAsync(offline), n => n.Count == 1, TimeSpan.FromSeconds(60));
+        var notification = Assert.Single(notified);
+        Assert.Equal((NotificationKind.Message, direct.Id, sender.Id), (notification.Kind, notification.ConversationId, notification.Actor.Id));
     }
 }

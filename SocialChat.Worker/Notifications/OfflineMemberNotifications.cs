@@ -9,7 +9,7 @@ namespace SocialChat.Worker.Notifications;
 /// Every <see cref="MessageNotificationOptions.PollInterval"/>: takes the conversations whose new messages are
 /// <see cref="MessageNotificationOptions.Delay"/> old off <see cref="MessageNotificationQueue"/>, a batch at a time until
 /// none is due, and has <see cref="MessageNotifier"/> notify their offline members. A batch that fails, or is cut short by
-/// a stop, goes back on the queue.
+/// a stop, goes back on the queue; one whose Worker died comes due again when its lease ends.
 /// </summary>
 internal sealed class OfflineMemberNotifications(
     IServiceScopeFactory scopeFactory,
@@ -23,11 +23,11 @@ internal sealed class OfflineMemberNotifications(
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         var (delay, batchSize) = (options.Value.Delay, options.Value.ConversationsPerBatch);
-        List<Guid> conversations;
+        DueConversations taken;
         do
         {
-            conversations = await queue.TakeDueAsync(delay, batchSize);
-            if (conversations.Count == 0)
+            taken = await queue.TakeDueAsync(delay, batchSize, options.Value.Lease);
+            if (taken.ConversationIds.Count == 0)
             {
                 return;
             }
@@ -35,14 +35,16 @@ internal sealed class OfflineMemberNotifications(
             try
             {
                 await using var scope = scopeFactory.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<MessageNotifier>().NotifyOfflineMembersAsync(conversations, stoppingToken);
+                await scope.ServiceProvider.GetRequiredService<MessageNotifier>().NotifyOfflineMembersAsync(taken.ConversationIds, stoppingToken);
             }
             catch
             {
-                await queue.RequeueAsync(conversations);
+                await queue.RequeueAsync(taken.ConversationIds);
                 throw;
             }
+
+            await queue.CompleteAsync(taken);
         }
-        while (conversations.Count == batchSize);
+        while (taken.ConversationIds.Count == batchSize);
     }
 }
