@@ -40,14 +40,19 @@ public sealed class PresenceTracker(
         return redis.call('SCARD', @userConnections) == 1 and 1 or 0
         """);
 
-    // Returns 1 when the node held no connection and left the swept nodes; 0 when connections came meanwhile.
+    // Returns 1 when the node held no connection and left the swept nodes; 0 when connections came meanwhile. Leaves word
+    // for the node, should it be alive, that its next beat must reconcile (NodeSweptKey).
     private static readonly LuaScript ForgetEmptyNodeScript = LuaScript.Prepare("""
         if redis.call('HLEN', @nodeConnections) > 0 then
             return 0
         end
         redis.call('SREM', @nodes, @nodeId)
+        redis.call('SET', @swept, '1', 'PX', @sweptMs)
         return 1
         """);
+
+    /// <summary>How long word of a sweep waits for its node's beat: a node dead for good never reads it.</summary>
+    private static readonly TimeSpan SweptWordLifetime = TimeSpan.FromMinutes(10);
 
     // Returns 1 when this connection was the user's last one.
     private static readonly LuaScript DisconnectScript = LuaScript.Prepare("""
@@ -63,6 +68,14 @@ public sealed class PresenceTracker(
     private static RedisKey NodeConnectionsKey(string nodeId) => $"presence:node:{nodeId}:connections";
 
     public static RedisKey NodeAliveKey(string nodeId) => $"presence:node:{nodeId}:alive";
+
+    /// <summary>
+    /// Set when a sweep has cleared the node. A sweep can take a live node for dead (its beat late on a starved machine)
+    /// while the node reconciles: the reconcile reads the node's connections, the sweep clears them, and the reconcile
+    /// puts back only those it had found missing. Its adds list the node again, so neither its key nor its listing tells
+    /// its next beat that the sweep came; this does.
+    /// </summary>
+    private static RedisKey NodeSweptKey(string nodeId) => $"presence:node:{nodeId}:swept";
 
     public async Task ConnectedAsync(string nodeId, string connectionId, Guid userId)
     {
@@ -186,7 +199,8 @@ public sealed class PresenceTracker(
         // A beat that finds its key expired may come after the sweep took the node for dead: it reconciles.
         var wasAlive = !(await database.StringSetAndGetAsync(NodeAliveKey(nodeId), "1", options.Value.NodeTimeout)).IsNull;
         var registered = await database.SetAddAsync(NodesKey, nodeId);
-        if (Interlocked.Exchange(ref _reconcileRequested, 0) == 1 | registered | !wasAlive)
+        var swept = !(await database.StringGetDeleteAsync(NodeSweptKey(nodeId))).IsNull;
+        if (Interlocked.Exchange(ref _reconcileRequested, 0) == 1 | registered | !wasAlive | swept)
         {
             try
             {
@@ -253,7 +267,7 @@ public sealed class PresenceTracker(
     public async Task RemoveNodeAsync(string nodeId)
     {
         await ClearNodeAsync(nodeId);
-        await redis.GetDatabase().KeyDeleteAsync(NodeAliveKey(nodeId));
+        await redis.GetDatabase().KeyDeleteAsync([NodeAliveKey(nodeId), NodeSweptKey(nodeId)]);
     }
 
     /// <summary>
@@ -270,7 +284,14 @@ public sealed class PresenceTracker(
             var connections = await StoredConnectionsAsync(nodeId);
             wentOffline += await RemoveConnectionsAsync(nodeId, connections);
             cleared += connections.Count;
-            if ((int)await redis.GetDatabase().ScriptEvaluateAsync(ForgetEmptyNodeScript, new { nodes = (RedisKey)NodesKey, nodeId, nodeConnections = NodeConnectionsKey(nodeId) }) == 1)
+            if ((int)await redis.GetDatabase().ScriptEvaluateAsync(ForgetEmptyNodeScript, new
+                {
+                    nodes = (RedisKey)NodesKey,
+                    nodeId,
+                    nodeConnections = NodeConnectionsKey(nodeId),
+                    swept = NodeSweptKey(nodeId),
+                    sweptMs = (long)SweptWordLifetime.TotalMilliseconds,
+                }) == 1)
             {
                 return (cleared, wentOffline);
             }
