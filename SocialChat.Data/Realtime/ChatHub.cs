@@ -29,6 +29,7 @@ public sealed class ChatHub(
     PresenceTracker presence,
     TypingThrottle typing,
     ConnectionRegistry connections,
+    SessionStore sessions,
     IOptions<PresenceOptions> presenceOptions,
     IOptions<RedisOutageOptions> outage) : Hub<IChatClient>
 {
@@ -46,9 +47,17 @@ public sealed class ChatHub(
         var conversationIds = await ConversationIdsOfAsync(database, userId, Context.ConnectionAborted);
         await JoinAsync(conversationIds);
 
-        connections.Add(Context.User!.GetSessionId(), userId, Context);
+        var sessionId = Context.User!.GetSessionId();
+        connections.Add(sessionId, userId, Context);
         try
         {
+            // A sign-out announced while this connect was under way found it nowhere: asked again now that it is
+            // registered, where any later announcement finds it.
+            if (!await sessions.IsLiveAsync(sessionId, userId, Context.ConnectionAborted))
+            {
+                throw new HubException("This session has been signed out; sign in again.");
+            }
+
             await RecordPresenceAsync(userId);
             await CatchUpOnMembershipChangesAsync(userId, conversationIds);
         }

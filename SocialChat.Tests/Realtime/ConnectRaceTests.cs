@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Npgsql;
+using SocialChat.Data.Auth;
 using SocialChat.Data.Messages;
 using SocialChat.Data.Realtime;
 using SocialChat.Tests.Hosting;
@@ -9,9 +10,10 @@ using StackExchange.Redis;
 namespace SocialChat.Tests.Realtime;
 
 /// <summary>
-/// A membership change that meets a device connecting: the change looks for the member's connections in presence, which
-/// records a connection only after it has joined the groups of the conversations it read. Redis's writes are paused to
-/// hold a connect between the two, so this runs on a system of its own.
+/// Changes that meet a device connecting: a membership change looks for the member's connections in presence, which
+/// records a connection only after it has joined the groups of the conversations it read; a sign-out looks for the
+/// session's connections among those each node has registered. A connect is held between the steps (Redis's writes
+/// paused, or the memberships table locked), so these run on systems of their own.
 /// </summary>
 [Collection(FaultTests.Collection)]
 public sealed class ConnectRaceTests
@@ -76,6 +78,49 @@ public sealed class ConnectRaceTests
         await device.WaitForAsync<MessageResponse>("MessageReceived", m => m.Id == afterAddition.Id);
         await Task.Delay(TimeSpan.FromMilliseconds(300));
         Assert.DoesNotContain(device.Received<MessageResponse>("MessageReceived"), m => m.ConversationId == leaving.Id);
+    }
+
+    [Fact]
+    public async Task A_sign_out_that_meets_a_device_connecting_closes_it()
+    {
+        // The sweep of ended sessions, the backstop for a lost announcement, is kept out of the way.
+        await using var app = await SocialChatAppFixture.StartAppAsync(new Dictionary<string, string> { ["Presence__EndedSessionSweepInterval"] = "00:10:00" });
+        var user = await TestUser.RegisterAsync(app);
+        var node = app.GetEndpoint("realtime", "http", 0);
+        // The signed-out session's device already connected: its close shows that the node has handled the sign-out.
+        await using var connected = await HubClient.ConnectAsync(node, user.Auth.AccessToken);
+        using var other = await SignInAgainAsync(app, user);
+        var signedOut = Assert.Single(await (await other.GetAsync("/api/v1/auth/sessions")).ReadAsync<List<SessionResponse>>(), s => !s.Current);
+        await using var database = new NpgsqlConnection(await app.GetConnectionStringAsync("socialdb"));
+        await database.OpenAsync();
+
+        // A second device of the signed-out session connects, and waits to read its conversations until the sign-out is
+        // handled.
+        Task<HubClient> connecting;
+        await using (var hold = await database.BeginTransactionAsync())
+        {
+            await using (var lockMemberships = new NpgsqlCommand("LOCK TABLE conversation_members IN ACCESS EXCLUSIVE MODE", database, hold))
+            {
+                await lockMemberships.ExecuteNonQueryAsync();
+            }
+
+            connecting = HubClient.ConnectAsync(node, user.Auth.AccessToken);
+            await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(database, hold), waiting => waiting == 1);
+            Assert.Equal(HttpStatusCode.NoContent, (await other.DeleteAsync($"/api/v1/auth/sessions/{signedOut.Id}")).StatusCode);
+            await connected.Closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await hold.RollbackAsync();
+        }
+
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => connecting);
+        Assert.Contains("signed out", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/api/v1/users/me")).StatusCode);
+    }
+
+    private static async Task<HttpClient> SignInAgainAsync(DistributedApplication app, TestUser user)
+    {
+        using var anonymous = app.CreateHttpClient("api");
+        using var login = await anonymous.PostJsonAsync("/api/v1/auth/login", new { login = user.User.Username, password = user.Password });
+        return TestUser.Authorized(app, (await login.ReadAsync<AuthResult>()).AccessToken);
     }
 
     private static async Task<bool> IsMemberAsync(NpgsqlConnection database, Guid conversationId, Guid userId)
