@@ -69,11 +69,7 @@ public sealed class ConversationRaceTests(SocialChatAppFixture fixture)
         // The test holds the group's row, so each call waits at it, past its membership check, until the test lets go.
         await using var connection = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
         await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var stall = await connection.BeginTransactionAsync(TestContext.Current.CancellationToken);
-        await using (var holdRow = new NpgsqlCommand("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", connection, stall) { Parameters = { new() { Value = group.Id } } })
-        {
-            await holdRow.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-        }
+        await using var stall = await LockWaits.HoldRowAsync(connection, "conversations", group.Id);
 
         var leave = owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{owner.Id}");
         await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(connection, stall), waiting => waiting == 1);

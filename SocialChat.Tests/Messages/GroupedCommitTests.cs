@@ -195,11 +195,7 @@ public sealed class GroupedCommitTests(SocialChatAppFixture fixture)
         var connectionString = await fixture.GetConnectionStringAsync("socialdb");
         await using var other = new NpgsqlConnection(connectionString);
         await other.OpenAsync();
-        await using var transaction = await other.BeginTransactionAsync();
-        await using (var lockConversation = new NpgsqlCommand("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", other) { Parameters = { new() { Value = group.Id } } })
-        {
-            await lockConversation.ExecuteNonQueryAsync();
-        }
+        await using var transaction = await LockWaits.HoldRowAsync(other, "conversations", group.Id);
 
         var waited = Chat.PostMessageAsync(alice, group.Id, "waited");
         await using (var watcher = new NpgsqlConnection(connectionString))

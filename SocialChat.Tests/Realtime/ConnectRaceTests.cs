@@ -43,8 +43,8 @@ public sealed class ConnectRaceTests
         // it joins its groups (subscriptions, not writes) and waits on its presence write. The two changes then commit
         // one after the other, the addition first, and each looks for the member's connections while that write still
         // waits.
-        await using var holdJoining = await LockWaits.HoldConversationAsync(database, joining.Id);
-        await using var holdLeaving = await LockWaits.HoldConversationAsync(secondDatabase, leaving.Id);
+        await using var holdJoining = await LockWaits.HoldRowAsync(database, "conversations", joining.Id);
+        await using var holdLeaving = await LockWaits.HoldRowAsync(secondDatabase, "conversations", leaving.Id);
         var addition = owner.Client.PostJsonAsync($"/api/v1/conversations/{joining.Id}/members", new { userIds = new[] { member.Id } });
         var removal = owner.Client.DeleteAsync($"/api/v1/conversations/{leaving.Id}/members/{member.Id}");
         await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(database, holdJoining), waiting => waiting == 1);

@@ -104,7 +104,7 @@ public sealed class PresenceVisibilityTests(SocialChatAppFixture fixture)
         // The removal waits on the group's row, and is let go once the first group is joined.
         Task<HttpResponseMessage> removal;
         Task<List<PresenceResponse>> subscribing;
-        await using (var hold = await LockWaits.HoldConversationAsync(database, group.Id))
+        await using (var hold = await LockWaits.HoldRowAsync(database, "conversations", group.Id))
         {
             removal = owner.Client.DeleteAsync($"/api/v1/conversations/{group.Id}/members/{target.Id}");
             await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(database, hold), waiting => waiting == 1);

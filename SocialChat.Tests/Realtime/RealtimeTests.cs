@@ -177,13 +177,8 @@ public sealed class RealtimeTests(SocialChatAppFixture fixture)
 
         await using var database = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
         await database.OpenAsync();
-        await using (var hold = await database.BeginTransactionAsync())
+        await using (var hold = await LockWaits.HoldRowAsync(database, "users", bob.Id))
         {
-            await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", database, hold) { Parameters = { new() { Value = bob.Id } } })
-            {
-                await lockRow.ExecuteNonQueryAsync();
-            }
-
             await phone.DisposeAsync();
             await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(database, hold), waiting => waiting == 1);
             await using var laptop = await ConnectAsync(bob, 1);

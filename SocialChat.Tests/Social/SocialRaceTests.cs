@@ -92,13 +92,8 @@ public sealed class SocialRaceTests(SocialChatAppFixture fixture)
 
         // Both deletions have found the post and wait on its row; the first to go on deletes it.
         HttpResponseMessage[] answers;
-        await using (var hold = await database.BeginTransactionAsync())
+        await using (var hold = await LockWaits.HoldRowAsync(database, "posts", post.Id))
         {
-            await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM posts WHERE id = $1 FOR UPDATE", database, hold) { Parameters = { new() { Value = post.Id } } })
-            {
-                await lockRow.ExecuteNonQueryAsync();
-            }
-
             var deletions = Task.WhenAll(Enumerable.Range(0, 2).Select(_ => author.Client.DeleteAsync($"/api/v1/posts/{post.Id}")));
             await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(database, hold), waiting => waiting == 2);
             await hold.RollbackAsync();
@@ -120,12 +115,7 @@ public sealed class SocialRaceTests(SocialChatAppFixture fixture)
 
         // The like and the comment have passed their block checks and wait on the post's row to write; the block
         // comes then.
-        await using var hold = await database.BeginTransactionAsync();
-        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM posts WHERE id = $1 FOR UPDATE", database, hold) { Parameters = { new() { Value = post.Id } } })
-        {
-            await lockRow.ExecuteNonQueryAsync();
-        }
-
+        await using var hold = await LockWaits.HoldRowAsync(database, "posts", post.Id);
         var like = fan.Client.PostAsync($"/api/v1/posts/{post.Id}/like", null);
         var comment = fan.Client.PostJsonAsync($"/api/v1/posts/{post.Id}/comments", new { body = "before the block" });
         await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(database, hold), waiting => waiting == 2);

@@ -5,11 +5,14 @@ namespace SocialChat.Tests.Support;
 /// <summary>A lock a test holds in its own transaction, and what it asks PostgreSQL to know the call it stalls is waiting.</summary>
 public static class LockWaits
 {
-    /// <summary>Holds a conversation's row, where a change to its members waits, until the transaction ends.</summary>
-    public static async Task<NpgsqlTransaction> HoldConversationAsync(NpgsqlConnection connection, Guid conversationId)
+    /// <summary>
+    /// Holds one row of a table keyed by <c>id</c> (a conversation's, where a change to its members waits; a post's,
+    /// where a like, a comment or a delete waits) until the transaction ends.
+    /// </summary>
+    public static async Task<NpgsqlTransaction> HoldRowAsync(NpgsqlConnection connection, string table, Guid id)
     {
         var hold = await connection.BeginTransactionAsync();
-        await using var lockRow = new NpgsqlCommand("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", connection, hold) { Parameters = { new() { Value = conversationId } } };
+        await using var lockRow = new NpgsqlCommand($"SELECT 1 FROM {table} WHERE id = $1 FOR UPDATE", connection, hold) { Parameters = { new() { Value = id } } };
         await lockRow.ExecuteNonQueryAsync();
         return hold;
     }
