@@ -105,13 +105,8 @@ public sealed class MessageNotificationTests(SocialChatAppFixture fixture)
         await MessageNotificationsWhenAsync(marker, n => n.Count == 2);
         Assert.Equal(HttpStatusCode.NoContent, (await sender.Client.DeleteAsync($"/api/v1/conversations/{deletedIn.Id}/messages/{deleted.Seq}")).StatusCode);
         await memberHub.DisposeAsync();
-        using var host = await InProcessServices.BuildAsync(fixture);
-        var presence = host.Services.GetRequiredService<PresenceTracker>();
-        await Eventually.HoldsAsync(() => presence.OnlineAmongAsync([member.Id]), online => online.Count == 0);
-        await using var scope = host.Services.CreateAsyncScope();
 
-        var notified = await new MessageNotifier(scope.ServiceProvider.GetRequiredService<SocialDbContext>(), presence)
-            .NotifyOfflineMembersAsync([deletedIn.Id, keptIn.Id], TestContext.Current.CancellationToken);
+        var notified = await NotifyOnceOfflineAsync(member, deletedIn.Id, keptIn.Id);
 
         Assert.Equal(1, notified);
         Assert.Equal([keptIn.Id], (await MessageNotificationsAsync(member)).Select(n => n.ConversationId));
@@ -136,16 +131,22 @@ public sealed class MessageNotificationTests(SocialChatAppFixture fixture)
         await MessageNotificationsWhenAsync(marker, n => n.Count == 1);
         Assert.Equal(HttpStatusCode.NoContent, (await recipient.Client.PostAsync($"/api/v1/users/{sender.Id}/block", null)).StatusCode);
         await recipientHub.DisposeAsync();
-        using var host = await InProcessServices.BuildAsync(fixture);
-        var presence = host.Services.GetRequiredService<PresenceTracker>();
-        await Eventually.HoldsAsync(() => presence.OnlineAmongAsync([recipient.Id]), online => online.Count == 0);
-        await using var scope = host.Services.CreateAsyncScope();
 
-        var notified = await new MessageNotifier(scope.ServiceProvider.GetRequiredService<SocialDbContext>(), presence)
-            .NotifyOfflineMembersAsync([blockedIn.Id], TestContext.Current.CancellationToken);
+        var notified = await NotifyOnceOfflineAsync(recipient, blockedIn.Id);
 
         Assert.Equal(0, notified);
         Assert.Empty(await MessageNotificationsAsync(recipient));
+    }
+
+    /// <summary>The Worker's notifier run here on these conversations, once the member reads offline.</summary>
+    private async Task<int> NotifyOnceOfflineAsync(TestUser member, params Guid[] conversationIds)
+    {
+        using var host = await InProcessServices.BuildAsync(fixture);
+        var presence = host.Services.GetRequiredService<PresenceTracker>();
+        await Eventually.HoldsAsync(() => presence.OnlineAmongAsync([member.Id]), online => online.Count == 0);
+        await using var scope = host.Services.CreateAsyncScope();
+        return await new MessageNotifier(scope.ServiceProvider.GetRequiredService<SocialDbContext>(), presence)
+            .NotifyOfflineMembersAsync(conversationIds, TestContext.Current.CancellationToken);
     }
 
     private static async Task<List<NotificationResponse>> MessageNotificationsAsync(TestUser user) =>
