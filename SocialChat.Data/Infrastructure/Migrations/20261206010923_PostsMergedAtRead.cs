@@ -24,7 +24,7 @@ namespace SocialChat.Data.Infrastructure.Migrations
             // Until now a post was merged at read while its author had at least the threshold of followers (10,000, the
             // production setting; the migration cannot read configuration): keep showing those that way. Any of them
             // that were fanned out before the author became popular are in timelines too, and a feed shows a post once.
-            migrationBuilder.Sql("UPDATE posts SET merged_at_read = true WHERE author_id IN (SELECT id FROM users WHERE follower_count >= 10000)");
+            migrationBuilder.Sql("UPDATE posts SET merged_at_read = true WHERE author_id IN (SELECT id FROM users WHERE follower_count >= 10000);");
 
             migrationBuilder.CreateIndex(
                 name: "ix_posts_merged_at_read_author_id_id",
