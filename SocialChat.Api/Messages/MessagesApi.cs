@@ -13,7 +13,8 @@ public static class MessagesApi
     {
         var api = app.MapGroup("/api/v1/conversations/{id:guid}").WithTags("Messages").RequireAuthorization();
 
-        api.MapGet("/messages", HistoryAsync).WithName("GetMessages").WithSummary("History: ?before=SEQ newest first (the default), ?after=SEQ oldest first (catch-up); ?cursor=nextCursor continues either")
+        api.MapGet("/messages", HistoryAsync).WithName("GetMessages")
+            .WithSummary("History: ?before=SEQ newest first (the default), ?after=SEQ oldest first (catch-up), ?changedAfter=REVISION the edits and deletions since (oldest change first); ?cursor=nextCursor continues any")
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/messages", SendAsync).WithName("SendMessage").WithSummary("Send a message; the same clientMessageId again returns the same message")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
@@ -28,9 +29,9 @@ public static class MessagesApi
     }
 
     public static async Task<Results<Ok<Page<MessageResponse>>, ProblemHttpResult>> HistoryAsync(
-        Guid id, [FromQuery] long? before, [FromQuery] long? after, [FromQuery] string? cursor, [FromQuery] int? limit,
+        Guid id, [FromQuery] long? before, [FromQuery] long? after, [FromQuery] long? changedAfter, [FromQuery] string? cursor, [FromQuery] int? limit,
         ClaimsPrincipal user, [AsParameters] MessageServices services, CancellationToken cancellationToken) =>
-        (await services.Messages.HistoryAsync(user.GetUserId(), id, before, after, cursor, limit, cancellationToken)).ToOkOrProblem();
+        (await services.Messages.HistoryAsync(user.GetUserId(), id, new HistoryRange(before, after, changedAfter), cursor, limit, cancellationToken)).ToOkOrProblem();
 
     public static async Task<Results<Created<MessageResponse>, Ok<MessageResponse>, ProblemHttpResult>> SendAsync(
         Guid id, SendMessageRequest request, ClaimsPrincipal user, [AsParameters] MessageServices services, CancellationToken cancellationToken)

@@ -14,6 +14,12 @@ public sealed class Conversation
     /// <summary>The seq of the newest message; the next message takes LastSeq + 1 in the same transaction.</summary>
     public long LastSeq { get; set; }
 
+    /// <summary>
+    /// Counts the edits and deletions of this conversation's messages, gap-free: each takes LastRevision + 1 under this
+    /// row's lock, so revisions commit in their order and a client can tell when it missed one.
+    /// </summary>
+    public long LastRevision { get; set; }
+
     public int MemberCount { get; set; }
 
     public DateTime CreatedAt { get; init; } = DateTime.UtcNow;

@@ -6,7 +6,9 @@ namespace SocialChat.Data.Conversations;
 
 /// <summary>
 /// The contract's <c>Conversation</c>, as one member sees it: their read marker and unread count, and for a direct
-/// conversation, which has no title of its own, the other member's display name as <c>title</c>.
+/// conversation, which has no title of its own, the other member's display name as <c>title</c>. <c>lastRevision</c>,
+/// beyond the contract, is the revision of the conversation's latest edit or deletion: where a client that starts
+/// following the conversation's changes starts from.
 /// </summary>
 public sealed record ConversationResponse(
     Guid Id,
@@ -15,6 +17,7 @@ public sealed record ConversationResponse(
     int MemberCount,
     MessageResponse? LastMessage,
     long LastSeq,
+    long LastRevision,
     long LastReadSeq,
     int UnreadCount,
     DateTime CreatedAt,

@@ -71,6 +71,7 @@ internal sealed class ConversationView
         Conversation.MemberCount,
         LastMessage is null ? null : MessageResponse.From(LastMessage),
         Conversation.LastSeq,
+        Conversation.LastRevision,
         Member.LastReadSeq,
         UnreadCount,
         Conversation.CreatedAt,

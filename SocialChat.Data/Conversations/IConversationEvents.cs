@@ -12,7 +12,7 @@ public interface IConversationEvents
 
     Task MessageEditedAsync(MessageResponse message);
 
-    Task MessageDeletedAsync(Guid conversationId, long seq);
+    Task MessageDeletedAsync(Guid conversationId, long seq, long revision);
 
     Task ReadReceiptAsync(Guid conversationId, Guid userId, long seq);
 

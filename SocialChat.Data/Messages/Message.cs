@@ -22,4 +22,10 @@ public sealed class Message
     public DateTime? EditedAt { get; set; }
 
     public DateTime? DeletedAt { get; set; }
+
+    /// <summary>
+    /// The conversation's revision at this message's last edit or deletion (<see cref="Conversations.Conversation.LastRevision"/>);
+    /// 0 while it was never changed. What a client that was away asks for with <c>changedAfter</c>.
+    /// </summary>
+    public long Revision { get; set; }
 }

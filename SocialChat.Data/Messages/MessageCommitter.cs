@@ -185,8 +185,14 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var send = new NpgsqlBatch(connection);
         send.BatchCommands.Add(Command("BEGIN"));
+        // An earlier message (a retry) may have been edited since: its revision is read beside what send_messages answers.
+        // It comes from the statement's snapshot, taken before the function ran, so a message created by this call reads
+        // null there, which is its revision 0.
         send.BatchCommands.Add(Command(
-            "SELECT * FROM send_messages($1, $2, $3, $4, $5, $6)",
+            """
+            SELECT s.*, CASE WHEN s.outcome = 'earlier' THEN (SELECT m.revision FROM messages AS m WHERE m.id = s.message_id) END
+            FROM send_messages($1, $2, $3, $4, $5, $6) AS s
+            """,
             ArrayOf(messages.Select(_ => Guid.CreateVersion7()), NpgsqlDbType.Uuid),
             ArrayOf(messages.Select(m => m.ConversationId), NpgsqlDbType.Uuid),
             ArrayOf(messages.Select(m => m.SenderId), NpgsqlDbType.Uuid),
@@ -212,7 +218,8 @@ public sealed partial class MessageCommitter : IAsyncDisposable
                             // one history shows.
                             reader.GetDateTime(5),
                             reader.IsDBNull(6) ? null : reader.GetDateTime(6),
-                            reader.IsDBNull(7) ? null : reader.GetDateTime(7)),
+                            reader.IsDBNull(7) ? null : reader.GetDateTime(7),
+                            reader.IsDBNull(8) ? 0 : reader.GetInt64(8)),
                         Created: outcome == "created"),
                     "not_found" => Messages.ConversationNotFound,
                     "reply_out_of_range" => Messages.ReplyNotInConversation,

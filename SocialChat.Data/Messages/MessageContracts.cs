@@ -1,6 +1,10 @@
 namespace SocialChat.Data.Messages;
 
-/// <summary>The contract's <c>Message</c>; a deleted one is a tombstone: <c>body</c> null, <c>deletedAt</c> set.</summary>
+/// <summary>
+/// The contract's <c>Message</c>; a deleted one is a tombstone: <c>body</c> null, <c>deletedAt</c> set. <c>revision</c>,
+/// beyond the contract, is the conversation's revision at the message's last edit or deletion (0: never changed): of
+/// two versions of one message, the one with the higher revision is the newer.
+/// </summary>
 public sealed record MessageResponse(
     Guid Id,
     Guid ConversationId,
@@ -11,11 +15,21 @@ public sealed record MessageResponse(
     long? ReplyToSeq,
     DateTime CreatedAt,
     DateTime? EditedAt,
-    DateTime? DeletedAt)
+    DateTime? DeletedAt,
+    long Revision)
 {
     public static MessageResponse From(Message message) => new(
         message.Id, message.ConversationId, message.Seq, message.SenderId, message.ClientMessageId,
-        message.Body, message.ReplyToSeq, message.CreatedAt, message.EditedAt, message.DeletedAt);
+        message.Body, message.ReplyToSeq, message.CreatedAt, message.EditedAt, message.DeletedAt, message.Revision);
+}
+
+/// <summary>
+/// Which messages a history page reads: at most one of these is given (none: the newest). A page's nextCursor carries
+/// the same, for where the next page continues.
+/// </summary>
+public sealed record HistoryRange(long? Before = null, long? After = null, long? ChangedAfter = null)
+{
+    internal int Given => (Before is null ? 0 : 1) + (After is null ? 0 : 1) + (ChangedAfter is null ? 0 : 1);
 }
 
 public sealed record SendMessageRequest(Guid ClientMessageId, string? Body, long? ReplyToSeq);

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 using SocialChat.Data.Common;
 using SocialChat.Data.Conversations;
 using SocialChat.Data.Infrastructure;
@@ -84,17 +85,14 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
             return BlockedBetweenMembers;
         }
 
-        // Only while not deleted, checked by the write itself: a delete committed since the read above must not
-        // get its body back.
         var editedAt = DateTime.UtcNow;
-        var changed = await db.Messages.Where(m => m.Id == target.Id && m.DeletedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Body, body.Value).SetProperty(m => m.EditedAt, editedAt), cancellationToken);
-        if (changed == 0)
+        var revision = await ChangeUndeletedAsync(target, s => s.SetProperty(m => m.Body, body.Value).SetProperty(m => m.EditedAt, editedAt), cancellationToken);
+        if (revision is null)
         {
             return new DomainError.Conflict("A deleted message cannot be edited.");
         }
 
-        var edited = MessageResponse.From(target) with { Body = body.Value, EditedAt = editedAt };
+        var edited = MessageResponse.From(target) with { Body = body.Value, EditedAt = editedAt, Revision = revision.Value };
         await events.MessageEditedAsync(edited);
         return edited;
     }
@@ -115,26 +113,56 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
         }
 
         // Whoever deletes first tells the members; a repeated or concurrent delete changes nothing and is still a success.
-        var deleted = await db.Messages.Where(m => m.Id == target.Id && m.DeletedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Body, (string?)null).SetProperty(m => m.DeletedAt, DateTime.UtcNow), cancellationToken);
-        if (deleted == 1)
+        var revision = await ChangeUndeletedAsync(target, s => s.SetProperty(m => m.Body, (string?)null).SetProperty(m => m.DeletedAt, DateTime.UtcNow), cancellationToken);
+        if (revision is not null)
         {
-            await events.MessageDeletedAsync(conversationId, seq);
+            await events.MessageDeletedAsync(conversationId, seq, revision.Value);
         }
 
         return true;
     }
 
     /// <summary>
+    /// Applies an edit or deletion to a message that is not deleted, checked by the write itself (a delete committed
+    /// since the message was read must not get its body back), and stamps it with the conversation's next revision.
+    /// The revision is taken first, under the conversation's row lock, which sends take too: changes commit in the
+    /// order of their revisions, so a client reading changedAfter never passes one still to commit. Null when the
+    /// message was deleted: the transaction is rolled back and the revision is not spent, so revisions keep no gaps.
+    /// </summary>
+    private async Task<long?> ChangeUndeletedAsync(Message message, Action<UpdateSettersBuilder<Message>> change, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var revision = (await db.Database.SqlQuery<long>($"""
+            UPDATE conversations SET last_revision = last_revision + 1 WHERE id = {message.ConversationId} RETURNING last_revision AS "Value"
+            """).ToListAsync(cancellationToken)).Single();
+        var changed = await db.Messages.Where(m => m.Id == message.Id && m.DeletedAt == null)
+            .ExecuteUpdateAsync(
+                s =>
+                {
+                    change(s);
+                    s.SetProperty(m => m.Revision, revision);
+                },
+                cancellationToken);
+        if (changed == 0)
+        {
+            return null;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return revision;
+    }
+
+    /// <summary>
     /// <c>before</c>: newest first below that seq (the default, from the newest). <c>after</c>: oldest first
-    /// above it — the catch-up after a reconnect. <c>cursor</c> is a previous page's nextCursor, given instead of
-    /// before/after: it carries the direction and the seq to continue from (the next page's before or after).
-    /// nextCursor is null when the page reached the end of the history in its direction.
+    /// above it — the catch-up after a reconnect. <c>changedAfter</c>: the messages edited or deleted after that
+    /// revision, in the order of their changes — the catch-up of changes to messages a client already holds.
+    /// <c>cursor</c> is a previous page's nextCursor, given instead of the others: it carries the kind and the seq or
+    /// revision to continue from. nextCursor is null when the page reached the end in its direction.
     /// </summary>
     public async Task<Result<Page<MessageResponse>>> HistoryAsync(
-        Guid userId, Guid conversationId, long? before, long? after, string? cursor, int? limit, CancellationToken cancellationToken)
+        Guid userId, Guid conversationId, HistoryRange range, string? cursor, int? limit, CancellationToken cancellationToken)
     {
-        var pageSize = Paging.Resolve(limit, cursor, out HistoryPosition? position, out var error);
+        var pageSize = Paging.Resolve(limit, cursor, out HistoryRange? position, out var error);
         if (error is not null)
         {
             return error;
@@ -142,27 +170,28 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
 
         if (position is not null)
         {
-            if (before is not null || after is not null)
+            if (range.Given > 0)
             {
-                return DomainError.Invalid.Field("cursor", "Give a cursor, or before/after, not both.");
+                return DomainError.Invalid.Field("cursor", "Give a cursor, or before, after or changedAfter, not both.");
             }
 
-            if ((position.Before is null) == (position.After is null))
+            if (position.Given != 1)
             {
                 return DomainError.Invalid.Field("cursor", "The cursor is not valid; pass back a nextCursor exactly as it was given.");
             }
 
-            (before, after) = (position.Before, position.After);
+            range = position;
         }
 
-        if (before is not null && after is not null)
+        var field = range.Before is not null ? "before" : range.After is not null ? "after" : "changedAfter";
+        if (range.Given > 1)
         {
-            return DomainError.Invalid.Field("before", "Give either before or after, not both.");
+            return DomainError.Invalid.Field(field, "Give one of before, after and changedAfter, not several.");
         }
 
-        if (before is < 1 || after is < 0)
+        if (range.Before is < 1 || range.After is < 0 || range.ChangedAfter is < 0)
         {
-            return DomainError.Invalid.Field(before is not null ? "before" : "after", "before must be at least 1 and after at least 0.");
+            return DomainError.Invalid.Field(field, "before must be at least 1, after and changedAfter at least 0.");
         }
 
         if (!await db.ConversationMembers.AnyAsync(m => m.ConversationId == conversationId && m.UserId == userId, cancellationToken))
@@ -171,15 +200,25 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
         }
 
         var inConversation = db.Messages.AsNoTracking().Where(m => m.ConversationId == conversationId);
-        var rows = after is { } afterSeq
-            ? await inConversation.Where(m => m.Seq > afterSeq).OrderBy(m => m.Seq).Take(pageSize + 1).ToListAsync(cancellationToken)
-            : await inConversation.Where(m => before == null || m.Seq < before).OrderByDescending(m => m.Seq).Take(pageSize + 1).ToListAsync(cancellationToken);
+        var page = range switch
+        {
+            { After: { } afterSeq } => inConversation.Where(m => m.Seq > afterSeq).OrderBy(m => m.Seq),
+            // Revision > 0 said outright, so that the partial index of changed messages is taken whatever the parameter.
+            { ChangedAfter: { } revision } => inConversation.Where(m => m.Revision > 0 && m.Revision > revision).OrderBy(m => m.Revision),
+            { Before: var beforeSeq } => inConversation.Where(m => beforeSeq == null || m.Seq < beforeSeq).OrderByDescending(m => m.Seq),
+        };
+        var rows = await page.Take(pageSize + 1).ToListAsync(cancellationToken);
 
         var items = rows.Take(pageSize).Select(MessageResponse.From).ToList();
         string? next = null;
         if (rows.Count > pageSize)
         {
-            next = Cursor.Encode(after is not null ? new HistoryPosition { After = items[^1].Seq } : new HistoryPosition { Before = items[^1].Seq });
+            next = Cursor.Encode(range switch
+            {
+                { After: not null } => new HistoryRange(After: items[^1].Seq),
+                { ChangedAfter: not null } => new HistoryRange(ChangedAfter: items[^1].Revision),
+                _ => new HistoryRange(Before: items[^1].Seq),
+            });
         }
 
         return new Page<MessageResponse>(items, next);
@@ -234,13 +273,5 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
 
         var message = await db.Messages.AsNoTracking().SingleOrDefaultAsync(m => m.ConversationId == conversationId && m.Seq == seq, cancellationToken);
         return message is null ? new DomainError.NotFound("Message not found.") : (message, membership.Value.Role, membership.Value.Kind);
-    }
-
-    /// <summary>Where a history page continues: exactly one of the next page's before or after seq.</summary>
-    private sealed record HistoryPosition
-    {
-        public long? Before { get; init; }
-
-        public long? After { get; init; }
     }
 }

@@ -26,7 +26,8 @@ public interface IChatClient
     Task Notification(NotificationResponse notification);
 }
 
-public sealed record MessageDeletedEvent(Guid ConversationId, long Seq);
+/// <summary>The contract's <c>{conversationId, seq}</c>, and the deletion's revision (see <see cref="MessageResponse.Revision"/>).</summary>
+public sealed record MessageDeletedEvent(Guid ConversationId, long Seq, long Revision);
 
 public sealed record TypingChangedEvent(Guid ConversationId, Guid UserId, bool IsTyping);
 

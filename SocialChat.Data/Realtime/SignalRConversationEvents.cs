@@ -41,8 +41,8 @@ public sealed class SignalRConversationEvents(
     public Task MessageEditedAsync(MessageResponse message) =>
         DeliverAsync(() => hub.Clients.Group(ChatGroups.Conversation(message.ConversationId)).MessageEdited(message));
 
-    public Task MessageDeletedAsync(Guid conversationId, long seq) =>
-        DeliverAsync(() => hub.Clients.Group(ChatGroups.Conversation(conversationId)).MessageDeleted(new MessageDeletedEvent(conversationId, seq)));
+    public Task MessageDeletedAsync(Guid conversationId, long seq, long revision) =>
+        DeliverAsync(() => hub.Clients.Group(ChatGroups.Conversation(conversationId)).MessageDeleted(new MessageDeletedEvent(conversationId, seq, revision)));
 
     public Task ReadReceiptAsync(Guid conversationId, Guid userId, long seq) =>
         DeliverAsync(() => hub.Clients.Group(ChatGroups.Conversation(conversationId)).ReadReceipt(new ReadReceiptEvent(conversationId, userId, seq)));

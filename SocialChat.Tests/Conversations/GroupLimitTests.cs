@@ -110,7 +110,7 @@ public sealed class GroupLimitTests(SocialChatAppFixture fixture)
 
         public Task MessageEditedAsync(MessageResponse message) => Task.CompletedTask;
 
-        public Task MessageDeletedAsync(Guid conversationId, long seq) => Task.CompletedTask;
+        public Task MessageDeletedAsync(Guid conversationId, long seq, long revision) => Task.CompletedTask;
 
         public Task ReadReceiptAsync(Guid conversationId, Guid userId, long seq) => Task.CompletedTask;
 

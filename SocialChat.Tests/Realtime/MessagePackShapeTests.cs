@@ -11,8 +11,8 @@ public sealed class MessagePackShapeTests
     [Fact]
     public void Contract_records_are_maps_with_camel_case_keys_and_round_trip()
     {
-        var message = new MessageResponse(Guid.NewGuid(), Guid.NewGuid(), 7, Guid.NewGuid(), Guid.NewGuid(), "hi", null, DateTime.UtcNow, null, null);
-        var conversation = new ConversationResponse(Guid.NewGuid(), ConversationKind.Group, "t", 3, message, 7, 5, 2, DateTime.UtcNow, DateTime.UtcNow);
+        var message = new MessageResponse(Guid.NewGuid(), Guid.NewGuid(), 7, Guid.NewGuid(), Guid.NewGuid(), "hi", null, DateTime.UtcNow, null, null, 0);
+        var conversation = new ConversationResponse(Guid.NewGuid(), ConversationKind.Group, "t", 3, message, 7, 0, 5, 2, DateTime.UtcNow, DateTime.UtcNow);
 
         var bytes = MessagePackSerializer.Serialize(conversation, ContractMessagePackResolver.Options);
         var json = MessagePackSerializer.ConvertToJson(bytes, ContractMessagePackResolver.Options);

@@ -21,14 +21,21 @@ public static class Chat
         await (await PostMessageAsync(sender, conversationId, body)).ReadAsync<MessageResponse>();
 
     /// <summary>Everything after that seq, oldest first, following nextCursor to the end: a client's catch-up.</summary>
-    public static async Task<List<MessageResponse>> CatchUpAsync(TestUser member, Guid conversationId, long after)
+    public static Task<List<MessageResponse>> CatchUpAsync(TestUser member, Guid conversationId, long after) =>
+        ReadToTheEndAsync(member, conversationId, $"after={after}", limit: 100);
+
+    /// <summary>The messages edited or deleted after that revision, in the order of their changes, following nextCursor to the end.</summary>
+    public static Task<List<MessageResponse>> CatchUpChangesAsync(TestUser member, Guid conversationId, long changedAfter, int limit = 100) =>
+        ReadToTheEndAsync(member, conversationId, $"changedAfter={changedAfter}", limit);
+
+    private static async Task<List<MessageResponse>> ReadToTheEndAsync(TestUser member, Guid conversationId, string range, int limit)
     {
         var messages = new List<MessageResponse>();
-        var page = await (await member.Client.GetAsync($"/api/v1/conversations/{conversationId}/messages?after={after}&limit=100")).ReadAsync<Page<MessageResponse>>();
+        var page = await (await member.Client.GetAsync($"/api/v1/conversations/{conversationId}/messages?{range}&limit={limit}")).ReadAsync<Page<MessageResponse>>();
         messages.AddRange(page.Items);
         while (page.NextCursor is { } cursor)
         {
-            page = await (await member.Client.GetAsync($"/api/v1/conversations/{conversationId}/messages?cursor={Uri.EscapeDataString(cursor)}&limit=100")).ReadAsync<Page<MessageResponse>>();
+            page = await (await member.Client.GetAsync($"/api/v1/conversations/{conversationId}/messages?cursor={Uri.EscapeDataString(cursor)}&limit={limit}")).ReadAsync<Page<MessageResponse>>();
             messages.AddRange(page.Items);
         }
 

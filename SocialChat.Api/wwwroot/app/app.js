@@ -13,7 +13,7 @@ let hub = null;             // the SignalR connection
 let refreshTimer = null;
 const conversations = new Map();   // id → Conversation, as the list shows it
 const outbox = [];                 // messages not yet acknowledged: {conversationId, clientMessageId, body}
-let chat = null;                   // the open conversation: {id, members, messages: Map seq → Message, readSeqs, typers}
+let chat = null;                   // the open conversation: {id, members, messages: Map seq → Message, revision, readSeqs, typers}
 let notifications = [];
 
 // ---------------------------------------------------------------- REST and tokens
@@ -102,8 +102,8 @@ async function connect() {
 
   hub.on("MessageReceived", onMessage);
   hub.on("MessageEdited", onMessage);
-  hub.on("MessageDeleted", ({ conversationId, seq }) => chat?.id === conversationId && chat.messages.has(seq) &&
-    onMessage({ ...chat.messages.get(seq), body: null, deletedAt: new Date().toISOString() }));
+  hub.on("MessageDeleted", ({ conversationId, seq, revision }) => chat?.id === conversationId && chat.messages.has(seq) &&
+    onMessage({ ...chat.messages.get(seq), body: null, deletedAt: new Date().toISOString(), revision }));
   hub.on("TypingChanged", ({ conversationId, userId, isTyping }) => {
     if (chat?.id === conversationId) {
       isTyping ? showTyping(userId) : hideTyping(userId);
@@ -156,7 +156,8 @@ async function connect() {
 // Protocol: start() resolves at the handshake, a moment before the server has joined the connection to its
 // conversations. Events flow once the first invocation has returned (SubscribePresence here); whatever was
 // sent before that, or while disconnected, comes from the catch-up. Live delivery is best-effort, history is
-// complete: after every (re)connect, read each conversation forward from the last seq seen.
+// complete: after every (re)connect, read each conversation forward from the last seq seen, and its edits and
+// deletions since the last revision read.
 async function ready() {
   await subscribePresence();
   await loadConversations();      // fresh unread counts and last messages of every conversation
@@ -169,16 +170,27 @@ async function ready() {
 
 async function readForward(conversationId) {
   const newest = Math.max(0, ...chat.messages.keys());
-  let page = await api(`/conversations/${conversationId}/messages?after=${newest}&limit=100`);
-  for (;;) {
-    page.items.forEach(message => addMessage(message));
-    if (!page.nextCursor) {
-      break;
+  await readAll(`/conversations/${conversationId}/messages?after=${newest}`, message => addMessage(message));
+  // Protocol: changes come in the order they were made; those of messages not held are of no use here.
+  await readAll(`/conversations/${conversationId}/messages?changedAfter=${chat.revision}`, message => {
+    if (chat.messages.has(message.seq)) {
+      addMessage(message);
     }
-    page = await api(`/conversations/${conversationId}/messages?cursor=${encodeURIComponent(page.nextCursor)}&limit=100`);
-  }
+    chat.revision = message.revision;
+  });
   renderMessages();
   markRead();
+}
+
+async function readAll(path, onItem) {
+  let page = await api(`${path}&limit=100`);
+  for (;;) {
+    page.items.forEach(onItem);
+    if (!page.nextCursor) {
+      return;
+    }
+    page = await api(`${path.split("?")[0]}?cursor=${encodeURIComponent(page.nextCursor)}&limit=100`);
+  }
 }
 
 async function subscribePresence() {
@@ -231,6 +243,8 @@ async function openConversation(id) {
     members: new Map(members.items.map(m => [m.user.id, m.user])),
     readSeqs: new Map(members.items.filter(m => m.user.id !== auth.user.id).map(m => [m.user.id, m.lastReadSeq])),
     messages: new Map(),
+    // Protocol: a change made after the list was read has a higher revision; one before it is in the page read after.
+    revision: conversations.get(id)?.lastRevision ?? 0,
     typers: new Map(),
   };
   page.items.forEach(message => addMessage(message));
@@ -264,9 +278,10 @@ function addMessage(message) {
 
 function onMessage(message) {
   const conversation = conversations.get(message.conversationId);
-  // Protocol: a deletion is final. An edit announced by another process can arrive after it: it is stale.
+  // Protocol: of two versions of a message, the higher revision is the newer. Changes announced by different
+  // processes can arrive out of order: an edit after a later edit, or after the deletion, is stale.
   const known = chat?.id === message.conversationId ? chat.messages.get(message.seq) : conversation?.lastMessage;
-  if (known?.seq === message.seq && known.deletedAt && !message.deletedAt) {
+  if (known?.seq === message.seq && known.revision > message.revision) {
     return;
   }
   if (conversation && message.seq >= conversation.lastSeq) {

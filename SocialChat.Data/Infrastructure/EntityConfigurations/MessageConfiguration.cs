@@ -20,6 +20,10 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         // The idempotency key of a send; MessageCommitter looks a retried send up by it under the conversation's lock.
         builder.HasIndex(m => new { m.ConversationId, m.SenderId, m.ClientMessageId }).IsUnique().HasDatabaseName(IdempotencyIndex);
 
+        // The changes a client missed: only changed messages are in it, so a send writes no extra index entry. A query
+        // must say Revision > 0 itself for the planner to take it.
+        builder.HasIndex(m => new { m.ConversationId, m.Revision }).HasFilter("revision > 0");
+
         builder.HasOne<Conversation>().WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<User>().WithMany().HasForeignKey(m => m.SenderId).OnDelete(DeleteBehavior.Restrict);
     }

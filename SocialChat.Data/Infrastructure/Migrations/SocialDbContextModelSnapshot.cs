@@ -98,6 +98,10 @@ namespace SocialChat.Data.Infrastructure.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("kind");
 
+                    b.Property<long>("LastRevision")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_revision");
+
                     b.Property<long>("LastSeq")
                         .HasColumnType("bigint")
                         .HasColumnName("last_seq");
@@ -197,6 +201,10 @@ namespace SocialChat.Data.Infrastructure.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("reply_to_seq");
 
+                    b.Property<long>("Revision")
+                        .HasColumnType("bigint")
+                        .HasColumnName("revision");
+
                     b.Property<Guid>("SenderId")
                         .HasColumnType("uuid")
                         .HasColumnName("sender_id");
@@ -210,6 +218,10 @@ namespace SocialChat.Data.Infrastructure.Migrations
 
                     b.HasIndex("SenderId")
                         .HasDatabaseName("ix_messages_sender_id");
+
+                    b.HasIndex("ConversationId", "Revision")
+                        .HasDatabaseName("ix_messages_conversation_id_revision")
+                        .HasFilter("revision > 0");
 
                     b.HasIndex("ConversationId", "Seq")
                         .IsUnique()
