@@ -62,7 +62,12 @@ public sealed class LastSeenWriter(IServiceScopeFactory scopeFactory, TimeProvid
                 var userIds = batch.SelectMany(waiting => waiting.UserIds).Distinct().ToList();
                 await using var scope = scopeFactory.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<SocialDbContext>();
-                await db.Users.Where(u => userIds.Contains(u.Id)).ExecuteUpdateAsync(s => s.SetProperty(u => u.LastSeenAt, lastSeenAt));
+                // Rows locked in id order first, as a pair lock (UserPairLock) takes them: an UPDATE of thousands of ids
+                // locks in the order it scans, the table's, and could hold one user of a pair while waiting on the other.
+                await db.Database.ExecuteSqlAsync($"""
+                    UPDATE users SET last_seen_at = {lastSeenAt}
+                    WHERE id IN (SELECT id FROM users WHERE id = ANY({userIds}) ORDER BY id FOR NO KEY UPDATE)
+                    """);
                 batch.ForEach(waiting => waiting.Stored.TrySetResult(lastSeenAt));
             }
             catch (Exception exception)
