@@ -163,7 +163,7 @@ public sealed partial class MessageCommitter : IAsyncDisposable
 
     /// <summary>
     /// One round trip: send_messages (migrations SendMessagesFunction, SendMessagesUpdatesInBulk,
-    /// SendMessagesStampsUnderLocks) locks the conversations, checks, numbers and timestamps the sends under those
+    /// SendMessagesStampsUnderLocks, SendMessagesAnswersRevision) locks the conversations, checks, numbers and timestamps the sends under those
     /// locks, stores the new messages and answers a row per send; the COMMIT follows in the same batch. The answers are
     /// final only once the COMMIT's result is read, so the whole reader is read before any caller hears of them.
     /// </summary>
@@ -185,14 +185,8 @@ public sealed partial class MessageCommitter : IAsyncDisposable
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var send = new NpgsqlBatch(connection);
         send.BatchCommands.Add(Command("BEGIN"));
-        // An earlier message (a retry) may have been edited since: its revision is read beside what send_messages answers.
-        // It comes from the statement's snapshot, taken before the function ran, so a message created by this call reads
-        // null there, which is its revision 0.
         send.BatchCommands.Add(Command(
-            """
-            SELECT s.*, CASE WHEN s.outcome = 'earlier' THEN (SELECT m.revision FROM messages AS m WHERE m.id = s.message_id) END
-            FROM send_messages($1, $2, $3, $4, $5, $6) AS s
-            """,
+            "SELECT * FROM send_messages($1, $2, $3, $4, $5, $6)",
             ArrayOf(messages.Select(_ => Guid.CreateVersion7()), NpgsqlDbType.Uuid),
             ArrayOf(messages.Select(m => m.ConversationId), NpgsqlDbType.Uuid),
             ArrayOf(messages.Select(m => m.SenderId), NpgsqlDbType.Uuid),
@@ -219,7 +213,7 @@ public sealed partial class MessageCommitter : IAsyncDisposable
                             reader.GetDateTime(5),
                             reader.IsDBNull(6) ? null : reader.GetDateTime(6),
                             reader.IsDBNull(7) ? null : reader.GetDateTime(7),
-                            reader.IsDBNull(8) ? 0 : reader.GetInt64(8)),
+                            reader.GetInt64(8)),
                         Created: outcome == "created"),
                     "not_found" => Messages.ConversationNotFound,
                     "reply_out_of_range" => Messages.ReplyNotInConversation,

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace SocialChat.Data.Messages;
 
 /// <summary>
@@ -25,9 +27,13 @@ public sealed record MessageResponse(
 
 /// <summary>
 /// Which messages a history page reads: at most one of these is given (none: the newest). A page's nextCursor carries
-/// the same, for where the next page continues.
+/// the same, for where the next page continues; without its nulls, so that during a deploy a process of the previous
+/// release, which refuses a field it does not know, continues a before/after cursor written by this one.
 /// </summary>
-public sealed record HistoryRange(long? Before = null, long? After = null, long? ChangedAfter = null)
+public sealed record HistoryRange(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Before = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? After = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ChangedAfter = null)
 {
     internal int Given => (Before is null ? 0 : 1) + (After is null ? 0 : 1) + (ChangedAfter is null ? 0 : 1);
 }

@@ -87,12 +87,17 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
 
         var editedAt = DateTime.UtcNow;
         var revision = await ChangeUndeletedAsync(target, s => s.SetProperty(m => m.Body, body.Value).SetProperty(m => m.EditedAt, editedAt), cancellationToken);
-        if (revision is null)
+        if (!revision.IsSuccess)
+        {
+            return revision.Error;
+        }
+
+        if (revision.Value is null)
         {
             return new DomainError.Conflict("A deleted message cannot be edited.");
         }
 
-        var edited = MessageResponse.From(target) with { Body = body.Value, EditedAt = editedAt, Revision = revision.Value };
+        var edited = MessageResponse.From(target) with { Body = body.Value, EditedAt = editedAt, Revision = revision.Value.Value };
         await events.MessageEditedAsync(edited);
         return edited;
     }
@@ -114,9 +119,14 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
 
         // Whoever deletes first tells the members; a repeated or concurrent delete changes nothing and is still a success.
         var revision = await ChangeUndeletedAsync(target, s => s.SetProperty(m => m.Body, (string?)null).SetProperty(m => m.DeletedAt, DateTime.UtcNow), cancellationToken);
-        if (revision is not null)
+        if (!revision.IsSuccess)
         {
-            await events.MessageDeletedAsync(conversationId, seq, revision.Value);
+            return revision.Error;
+        }
+
+        if (revision.Value is { } deletion)
+        {
+            await events.MessageDeletedAsync(conversationId, seq, deletion);
         }
 
         return true;
@@ -128,13 +138,19 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
     /// The revision is taken first, under the conversation's row lock, which sends take too: changes commit in the
     /// order of their revisions, so a client reading changedAfter never passes one still to commit. Null when the
     /// message was deleted: the transaction is rolled back and the revision is not spent, so revisions keep no gaps.
+    /// Not found when the conversation went (its last member left) since the message was read.
     /// </summary>
-    private async Task<long?> ChangeUndeletedAsync(Message message, Action<UpdateSettersBuilder<Message>> change, CancellationToken cancellationToken)
+    private async Task<Result<long?>> ChangeUndeletedAsync(Message message, Action<UpdateSettersBuilder<Message>> change, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var revision = (await db.Database.SqlQuery<long>($"""
+        var taken = await db.Database.SqlQuery<long>($"""
             UPDATE conversations SET last_revision = last_revision + 1 WHERE id = {message.ConversationId} RETURNING last_revision AS "Value"
-            """).ToListAsync(cancellationToken)).Single();
+            """).ToListAsync(cancellationToken);
+        if (taken is not [var revision])
+        {
+            return ConversationNotFound;
+        }
+
         var changed = await db.Messages.Where(m => m.Id == message.Id && m.DeletedAt == null)
             .ExecuteUpdateAsync(
                 s =>
@@ -145,7 +161,7 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
                 cancellationToken);
         if (changed == 0)
         {
-            return null;
+            return (long?)null;
         }
 
         await transaction.CommitAsync(cancellationToken);

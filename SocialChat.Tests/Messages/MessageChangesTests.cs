@@ -1,3 +1,5 @@
+using System.Buffers.Text;
+using System.Text;
 using Npgsql;
 using SocialChat.Data.Common;
 using SocialChat.Data.Messages;
@@ -102,6 +104,33 @@ public sealed class MessageChangesTests(SocialChatAppFixture fixture)
     }
 
     [Fact]
+    public async Task An_edit_and_a_deletion_that_meet_their_conversation_going_answer_404()
+    {
+        var owner = await TestUser.RegisterAsync(fixture);
+        var group = await Chat.CreateGroupAsync(owner);
+        var sent = await Chat.SendAsync(owner, group.Id, "about to go with the group");
+        var message = $"/api/v1/conversations/{group.Id}/messages/{sent.Seq}";
+        await using var database = new NpgsqlConnection(await fixture.GetConnectionStringAsync("socialdb"));
+        await database.OpenAsync();
+
+        // Both have found the message and wait to take their revision when the group goes, as it does when its last
+        // member leaves from another device.
+        Task<HttpResponseMessage> edit, deletion;
+        await using (var hold = await LockWaits.HoldRowAsync(database, "conversations", group.Id))
+        {
+            edit = owner.Client.PatchJsonAsync(message, new { body = "edited" });
+            deletion = owner.Client.DeleteAsync(message);
+            await Eventually.HoldsAsync(() => LockWaits.WaitingOnAsync(database, hold), waiting => waiting == 2);
+            await using var leave = new NpgsqlCommand("DELETE FROM conversations WHERE id = $1", database, hold) { Parameters = { new() { Value = group.Id } } };
+            await leave.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+            await hold.CommitAsync(TestContext.Current.CancellationToken);
+        }
+
+        await ProblemAssert.IsProblemAsync(await edit, HttpStatusCode.NotFound);
+        await ProblemAssert.IsProblemAsync(await deletion, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Changes_are_read_from_one_revision_at_least_zero_and_only_by_members()
     {
         var (owner, member, stranger) = (await TestUser.RegisterAsync(fixture), await TestUser.RegisterAsync(fixture), await TestUser.RegisterAsync(fixture));
@@ -125,5 +154,13 @@ public sealed class MessageChangesTests(SocialChatAppFixture fixture)
         var secondPage = await (await owner.Client.GetAsync($"{messages}?cursor={Uri.EscapeDataString(firstPage.NextCursor!)}&limit=1")).ReadAsync<Page<MessageResponse>>();
         Assert.Equal([(1L, "message 0, edited"), (2L, "message 1, edited")], firstPage.Items.Concat(secondPage.Items).Select(m => (m.Revision, m.Body!)));
         Assert.Null(secondPage.NextCursor);
+
+        // During a deploy, processes of both releases continue each other's before/after cursors: the previous release
+        // wrote its nulls and refuses a field it does not know.
+        var forward = await (await owner.Client.GetAsync($"{messages}?after=0&limit=1")).ReadAsync<Page<MessageResponse>>();
+        Assert.Equal("""{"After":1}""", Encoding.UTF8.GetString(Base64Url.DecodeFromChars(forward.NextCursor)));
+        var previousRelease = Base64Url.EncodeToString("""{"Before":null,"After":1}"""u8);
+        var continued = await (await owner.Client.GetAsync($"{messages}?cursor={previousRelease}&limit=1")).ReadAsync<Page<MessageResponse>>();
+        Assert.Equal([2L], continued.Items.Select(m => m.Seq));
     }
 }

@@ -162,34 +162,38 @@ async function ready() {
   await subscribePresence();
   await loadConversations();      // fresh unread counts and last messages of every conversation
   if (chat) {
-    await readForward(chat.id);   // the open one: exactly what it missed, in order
+    await readForward(chat);      // the open one: exactly what it missed, in order
   }
   setStatus("online");
   flushOutbox();
 }
 
-async function readForward(conversationId) {
-  const newest = Math.max(0, ...chat.messages.keys());
-  await readAll(`/conversations/${conversationId}/messages?after=${newest}`, message => addMessage(message));
+// The user may open another conversation meanwhile: pages read for this one then go nowhere.
+async function readForward(reading) {
+  const messages = `/conversations/${reading.id}/messages`;
+  const newest = Math.max(0, ...reading.messages.keys());
+  await readAll(reading, messages, `after=${newest}`, message => addMessage(message));
   // Protocol: changes come in the order they were made; those of messages not held are of no use here.
-  await readAll(`/conversations/${conversationId}/messages?changedAfter=${chat.revision}`, message => {
-    if (chat.messages.has(message.seq)) {
+  await readAll(reading, messages, `changedAfter=${reading.revision}`, message => {
+    if (reading.messages.has(message.seq)) {
       addMessage(message);
     }
-    chat.revision = message.revision;
+    reading.revision = Math.max(reading.revision, message.revision ?? 0);
   });
-  renderMessages();
-  markRead();
+  if (chat === reading) {
+    renderMessages();
+    markRead();
+  }
 }
 
-async function readAll(path, onItem) {
-  let page = await api(`${path}&limit=100`);
-  for (;;) {
+async function readAll(reading, path, range, onItem) {
+  let page = await api(`${path}?${range}&limit=100`);
+  while (chat === reading) {
     page.items.forEach(onItem);
     if (!page.nextCursor) {
       return;
     }
-    page = await api(`${path.split("?")[0]}?cursor=${encodeURIComponent(page.nextCursor)}&limit=100`);
+    page = await api(`${path}?cursor=${encodeURIComponent(page.nextCursor)}&limit=100`);
   }
 }
 
@@ -270,18 +274,21 @@ async function loadOlder() {
   renderMessages();
 }
 
+// Protocol: of two versions of a message, the higher revision is the newer. Changes announced by different
+// processes can arrive out of order, and a page read can be older than an event that overtook it: the older is stale
+// (an edit after the deletion too, which has the higher revision).
+const isStale = (message, known) => known?.seq === message.seq && known.revision > message.revision;
+
 function addMessage(message) {
-  if (chat?.id === message.conversationId) {
+  if (chat?.id === message.conversationId && !isStale(message, chat.messages.get(message.seq))) {
     chat.messages.set(message.seq, message);
   }
 }
 
 function onMessage(message) {
   const conversation = conversations.get(message.conversationId);
-  // Protocol: of two versions of a message, the higher revision is the newer. Changes announced by different
-  // processes can arrive out of order: an edit after a later edit, or after the deletion, is stale.
   const known = chat?.id === message.conversationId ? chat.messages.get(message.seq) : conversation?.lastMessage;
-  if (known?.seq === message.seq && known.revision > message.revision) {
+  if (isStale(message, known)) {
     return;
   }
   if (conversation && message.seq >= conversation.lastSeq) {

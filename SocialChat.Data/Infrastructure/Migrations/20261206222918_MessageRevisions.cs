@@ -9,7 +9,9 @@ namespace SocialChat.Data.Infrastructure.Migrations
     /// Edits and deletions get a per-conversation revision, so a client that was away can ask for the changes it missed
     /// (<c>?changedAfter=</c>), as it asks for the messages it missed by seq. Both columns are added with a constant
     /// default, which PostgreSQL stores in the catalog without rewriting either table; every existing message reads as
-    /// never changed (0). Its index is the next migration's.
+    /// never changed (0). Its index is the next migration's. During the deploy that brings it, Api and Realtime processes
+    /// of the previous release still edit and delete without a revision: those changes reach live clients, but not
+    /// changedAfter (README, "Deploying to two VPS").
     /// </summary>
     // No designer file with a copy of the whole model: every operation below names its types, so EF Core needs no target
     // model to write it, and the model lives in the snapshot.
