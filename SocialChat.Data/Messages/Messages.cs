@@ -92,12 +92,12 @@ public sealed class Messages(SocialDbContext db, IConversationEvents events, Mes
             return revision.Error;
         }
 
-        if (revision.Value is null)
+        if (revision.Value is not { } edit)
         {
             return new DomainError.Conflict("A deleted message cannot be edited.");
         }
 
-        var edited = MessageResponse.From(target) with { Body = body.Value, EditedAt = editedAt, Revision = revision.Value.Value };
+        var edited = MessageResponse.From(target) with { Body = body.Value, EditedAt = editedAt, Revision = edit };
         await events.MessageEditedAsync(edited);
         return edited;
     }
