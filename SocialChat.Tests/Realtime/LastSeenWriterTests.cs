@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using SocialChat.Data.Realtime;
-using SocialChat.Data.Users;
 using SocialChat.Tests.Hosting;
 
 namespace SocialChat.Tests.Realtime;
@@ -20,11 +19,7 @@ public sealed class LastSeenWriterTests(SocialChatAppFixture fixture)
         // thousands of ids reads rows in the table's order, not the ids'.
         var users = await TestDatabase.InsertUsersAsync(fixture, 2_000);
         var lowest = Guid.CreateVersion7(DateTimeOffset.UtcNow.AddYears(-1));
-        await using (var db = await TestDatabase.OpenAsync(fixture))
-        {
-            db.Users.Add(new User { Id = lowest, Username = $"l{Guid.NewGuid():N}"[..32], Email = $"{lowest:N}@example.com", NormalizedEmail = $"{lowest:N}@EXAMPLE.COM", PasswordHash = "-", DisplayName = "lowest" });
-            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
-        }
+        await TestDatabase.InsertUsersAsync(fixture, [lowest]);
 
         using var node = await InProcessServices.BuildAsync(fixture);
         var writer = node.Services.GetRequiredService<LastSeenWriter>();

@@ -16,16 +16,19 @@ public static class TestDatabase
     }
 
     /// <summary>Users straight into the database, their ids in order: registering hundreds would spend the test on password hashes.</summary>
-    public static async Task<Guid[]> InsertUsersAsync(SocialChatAppFixture fixture, int count)
+    public static Task<Guid[]> InsertUsersAsync(SocialChatAppFixture fixture, int count) =>
+        InsertUsersAsync(fixture, [.. Enumerable.Range(0, count).Select(_ => Guid.CreateVersion7())]);
+
+    /// <summary>Users with these ids, inserted in this order (the order their rows take in the table).</summary>
+    public static async Task<Guid[]> InsertUsersAsync(SocialChatAppFixture fixture, IReadOnlyList<Guid> ids)
     {
         await using var db = await OpenAsync(fixture);
-        var users = Enumerable.Range(0, count).Select(_ =>
+        db.Users.AddRange(ids.Select(id =>
         {
             var username = $"m{Guid.NewGuid():N}"[..32];
-            return new User { Username = username, Email = $"{username}@example.com", NormalizedEmail = $"{username}@EXAMPLE.COM".ToUpperInvariant(), PasswordHash = "-", DisplayName = username };
-        }).ToList();
-        db.Users.AddRange(users);
+            return new User { Id = id, Username = username, Email = $"{username}@example.com", NormalizedEmail = $"{username}@EXAMPLE.COM".ToUpperInvariant(), PasswordHash = "-", DisplayName = username };
+        }));
         await db.SaveChangesAsync(TestContext.Current.CancellationToken);
-        return [.. users.Select(u => u.Id).Order()];
+        return [.. ids.Order()];
     }
 }
